@@ -1,0 +1,214 @@
+"""Erlang terms that Python lacks: atoms, pids, references, and the errors Erlang raises.
+
+`Atom` is a `str` subclass (``Atom("ok") == "ok"``) whose ``repr`` prints the atom as
+Erlang prints it (``ok``, ``'EXIT'``). `Pid` and `Ref` are immutable, hashable handles
+that name their node, so they can later travel between nodes unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+__all__ = [
+    "Atom",
+    "Pid",
+    "Ref",
+    "ErlangError",
+    "Badarg",
+    "format_term",
+    "LOCAL_NODE",
+]
+
+LOCAL_NODE: Final = "nonode@nohost"
+
+_UNQUOTED = re.compile(r"[a-z\xdf-\xf6\xf8-\xff][A-Za-z0-9_@\xc0-\xd6\xd8-\xf6\xf8-\xff]*\Z")
+_RESERVED: Final = frozenset(
+    "after and andalso band begin bnot bor bsl bsr bxor case catch cond div end fun if "
+    "let not of or orelse receive rem try when xor".split()
+)
+_ESCAPES: Final = {
+    "'": "\\'",
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\x0b": "\\v",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\x1b": "\\e",
+    "\x7f": "\\d",
+}
+
+
+def _quote_atom(name: str) -> str:
+    if _UNQUOTED.match(name) and name not in _RESERVED:
+        return name
+    out = []
+    for ch in name:
+        esc = _ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif ord(ch) < 32:
+            out.append("\\^" + chr(ord(ch) + 64))
+        else:
+            out.append(ch)
+    return "'" + "".join(out) + "'"
+
+
+class Atom(str):
+    """An Erlang atom: a `str` that prints as Erlang prints the atom.
+
+    ``Atom("ok") == "ok"`` and hashes as the string does, so plain strings work wherever
+    the runtime compares atoms (patterns, options, reasons).
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return _quote_atom(self)
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+
+class Pid:
+    """A process identifier, printed as Erlang prints it: ``<0.83.0>``.
+
+    Immutable and hashable. It names its node, so it stays valid when pids cross nodes.
+    Pids are made by the runtime (`spawn`); there is no public constructor contract.
+    """
+
+    __slots__ = ("node", "number", "serial", "_hash")
+
+    node: str
+    number: int
+    serial: int
+
+    def __init__(self, node: str, number: int, serial: int = 0) -> None:
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "serial", serial)
+        object.__setattr__(self, "_hash", hash((Pid, node, number, serial)))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Pid is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            other.__class__ is Pid
+            and self.number == other.number  # type: ignore[attr-defined]
+            and self.node == other.node  # type: ignore[attr-defined]
+            and self.serial == other.serial  # type: ignore[attr-defined]
+        )
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[no-any-return]
+
+    def __lt__(self, other: Pid) -> bool:
+        return (self.node, self.number, self.serial) < (other.node, other.number, other.serial)
+
+    def __repr__(self) -> str:
+        return f"<0.{self.number}.{self.serial}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Pid, (self.node, self.number, self.serial))
+
+
+class Ref:
+    """A unique reference, printed as Erlang prints it: ``#Ref<0.1234.5678.91011>``."""
+
+    __slots__ = ("node", "number", "_hash")
+
+    node: str
+    number: int
+
+    def __init__(self, node: str, number: int) -> None:
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "_hash", hash((Ref, node, number)))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Ref is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            other.__class__ is Ref
+            and self.number == other.number  # type: ignore[attr-defined]
+            and self.node == other.node  # type: ignore[attr-defined]
+        )
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        n = self.number
+        return f"#Ref<0.{(n >> 40) & 0xFFFFFFFF}.{(n >> 20) & 0xFFFFF}.{n & 0xFFFFF}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Ref, (self.node, self.number))
+
+
+class ErlangError(Exception):
+    """An exception Erlang would raise: ``reason`` is the Erlang reason term.
+
+    ``kind`` is the Erlang exception class, ``"error"`` (from ``erlang:error/1``) or
+    ``"exit"`` (as `gen_tcp:listen/2` raises ``exit:badarg``). Only the reason matters
+    for matching; the kind records which class Erlang used.
+    """
+
+    def __init__(self, reason: Any, kind: str = "error") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({format_term(self.reason)})"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{format_term(self.reason)}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ErlangError) and other.reason == self.reason
+
+    def __hash__(self) -> int:
+        return hash(("ErlangError", repr(self.reason)))
+
+
+class Badarg(ErlangError):
+    """``badarg``: a bad argument, as Erlang raises it."""
+
+    def __init__(self, kind: str = "error") -> None:
+        super().__init__(Atom("badarg"), kind)
+
+
+def format_term(term: Any) -> str:
+    """Render a Python value as Erlang would print the term it stands for."""
+    if term is True:
+        return "true"
+    if term is False:
+        return "false"
+    if term is None:
+        return "undefined"
+    if isinstance(term, (Atom, Pid, Ref)):
+        return repr(term)
+    if isinstance(term, str):
+        return '"' + term.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(term, (bytes, bytearray, memoryview)):
+        data = bytes(term)
+        if data and all(32 <= b < 127 for b in data):
+            return '<<"' + data.decode().replace("\\", "\\\\").replace('"', '\\"') + '">>'
+        return "<<" + ",".join(str(b) for b in data) + ">>"
+    if isinstance(term, tuple):
+        return "{" + ",".join(format_term(t) for t in term) + "}"
+    if isinstance(term, list):
+        return "[" + ",".join(format_term(t) for t in term) + "]"
+    if isinstance(term, dict):
+        return "#{" + ",".join(f"{format_term(k)} => {format_term(v)}" for k, v in term.items()) + "}"
+    return repr(term)

@@ -1,0 +1,1 @@
+"""pytest plugin for tests of processes and ports (fixtures, assert_receive, leak checks)."""
