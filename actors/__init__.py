@@ -1,7 +1,78 @@
-"""Erlang processes for Python: pids, mailboxes, selective receive, links, monitors."""
+"""Erlang processes for Python: pids, mailboxes, selective receive, links, monitors.
+
+``actors.run(main)`` starts a node and runs ``main`` as its first process; inside a
+process the functions below behave as their Erlang namesakes.
+"""
 
 from __future__ import annotations
 
+from ._api import (
+    cancel_timer,
+    demonitor,
+    exit,
+    is_process_alive,
+    link,
+    make_ref,
+    monitor,
+    node,
+    process_flag,
+    process_info,
+    processes,
+    receive,
+    register,
+    registered,
+    self,
+    send,
+    send_after,
+    sleep,
+    spawn,
+    spawn_link,
+    spawn_monitor,
+    unlink,
+    unregister,
+    whereis,
+)
+from ._match import ANY, TIMEOUT
+from ._node import Node, new_event_loop, run
+from ._process import Exit
 from ._terms import LOCAL_NODE, Atom, Badarg, ErlangError, Pid, Ref, format_term
 
-__all__ = ["Atom", "Pid", "Ref", "ErlangError", "Badarg", "format_term", "LOCAL_NODE"]
+__all__ = [
+    "ANY",
+    "TIMEOUT",
+    "Atom",
+    "Badarg",
+    "ErlangError",
+    "Exit",
+    "LOCAL_NODE",
+    "Node",
+    "Pid",
+    "Ref",
+    "cancel_timer",
+    "demonitor",
+    "exit",
+    "format_term",
+    "is_process_alive",
+    "link",
+    "make_ref",
+    "monitor",
+    "new_event_loop",
+    "node",
+    "process_flag",
+    "process_info",
+    "processes",
+    "receive",
+    "register",
+    "registered",
+    "run",
+    "self",
+    "send",
+    "send_after",
+    "sleep",
+    "spawn",
+    "spawn_link",
+    "spawn_monitor",
+    "unlink",
+    "unregister",
+    "whereis",
+]

@@ -1,0 +1,421 @@
+"""The process API with Erlang's names and results: spawn, send, receive, links, ...
+
+Every function acts for the calling process (`self()`), found through a context
+variable that each process's task carries. `send` and the `spawn` family never block;
+`receive` and `sleep` are coroutines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, Final
+
+from ._node import Node
+from ._process import DOWN, EXIT, NOPROC, PROCESS, Entity, Exit, Process, current
+from ._terms import Atom, ErlangError, Pid, Ref
+
+__all__ = [
+    "spawn",
+    "spawn_link",
+    "spawn_monitor",
+    "self",
+    "send",
+    "receive",
+    "link",
+    "unlink",
+    "monitor",
+    "demonitor",
+    "exit",
+    "process_flag",
+    "register",
+    "unregister",
+    "whereis",
+    "registered",
+    "is_process_alive",
+    "processes",
+    "process_info",
+    "make_ref",
+    "send_after",
+    "cancel_timer",
+    "sleep",
+    "node",
+]
+
+UNDEFINED: Final = Atom("undefined")
+
+
+def _badarg() -> ErlangError:
+    return ErlangError(Atom("badarg"))
+
+
+def node() -> Node:
+    """The node the calling process runs on."""
+    return current().node
+
+
+def spawn(fn: Callable[..., Awaitable[Any]], *args: Any) -> Pid:
+    """``erlang:spawn/1,3``: start ``fn(*args)`` (an ``async def``) as a new process."""
+    return current().node.spawn(fn, args)[0].handle  # type: ignore[no-any-return]
+
+
+def spawn_link(fn: Callable[..., Awaitable[Any]], *args: Any) -> Pid:
+    """``erlang:spawn_link``: spawn and link the new process to the caller, atomically."""
+    me = current()
+    return me.node.spawn(fn, args, link_to=me)[0].handle  # type: ignore[no-any-return]
+
+
+def spawn_monitor(fn: Callable[..., Awaitable[Any]], *args: Any) -> tuple[Pid, Ref]:
+    """``erlang:spawn_monitor``: spawn and monitor; returns ``(pid, ref)``."""
+    me = current()
+    proc, ref = me.node.spawn(fn, args, monitor_by=me)
+    assert ref is not None
+    me.mark(ref)
+    return proc.handle, ref
+
+
+def self() -> Pid:
+    """``erlang:self/0``: the calling process's pid."""
+    return current().handle  # type: ignore[no-any-return]
+
+
+def send(dest: Any, msg: Any) -> Any:
+    """``erlang:send/2`` (``Dest ! Msg``): returns `msg`.
+
+    `dest` is a pid, a registered name, or a port handle. A message to a dead pid is
+    dropped silently; an unregistered name raises `badarg`, as in Erlang.
+    """
+    node = current().node
+    if dest.__class__ is Pid:
+        e = node.table.get(dest)
+        if e is not None:
+            e.deliver(msg)  # type: ignore[attr-defined]
+        return msg
+    if isinstance(dest, str):
+        h = node.names.get(dest)
+        if h is None:
+            raise _badarg()
+        e = node.table.get(h)
+        if e is not None:
+            e.deliver(msg)  # type: ignore[attr-defined]
+        return msg
+    e = node.table.get(dest) if _hashable(dest) else None
+    if e is not None and hasattr(e, "deliver"):
+        e.deliver(msg)
+        return msg
+    raise _badarg()
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+async def receive(*patterns: Any, timeout: Any = "infinity") -> Any:
+    """Erlang's ``receive``: take the first queued message that matches a pattern.
+
+    With no pattern it takes the first message. Patterns: `ANY`, tuples (element by
+    element), classes, predicates, or values compared with ``==``. `timeout` is in
+    milliseconds (``"infinity"`` by default, 0 polls); when it passes the result is
+    `TIMEOUT`. A negative or non-numeric timeout raises ``timeout_value``.
+    """
+    return await current().receive(patterns, timeout)
+
+
+def _entity(node: Node, handle: Any) -> Entity | None:
+    if not _hashable(handle):
+        return None
+    return node.table.get(handle)
+
+
+def link(target: Any) -> bool:
+    """``erlang:link/1``: link the caller to a process or port; returns True.
+
+    Linking to a dead process raises ``noproc`` unless the caller traps exits, when it
+    gets ``("EXIT", pid, noproc)`` instead, as in Erlang.
+    """
+    me = current()
+    if not isinstance(target, Pid) and not hasattr(target, "port_id"):
+        raise _badarg()
+    if target == me.handle:
+        return True
+    other = _entity(me.node, target)
+    if other is None or not other.alive:
+        if me.trap_exit:
+            me.deliver((EXIT, target, NOPROC))
+            return True
+        raise ErlangError(NOPROC)
+    me.links.add(target)
+    other.links.add(me.handle)
+    return True
+
+
+def unlink(target: Any) -> bool:
+    """``erlang:unlink/1``: remove a link (if any); returns True."""
+    me = current()
+    if not isinstance(target, Pid) and not hasattr(target, "port_id"):
+        raise _badarg()
+    me.links.discard(target)
+    other = _entity(me.node, target)
+    if other is not None:
+        other.links.discard(me.handle)
+    return True
+
+
+def monitor(kind: Any, target: Any) -> Ref:
+    """``erlang:monitor(process, PidOrName)``: returns a reference.
+
+    When the target ends (or is already gone) the caller gets
+    ``("DOWN", ref, "process", target, reason)``; ``noproc`` for a dead target.
+    """
+    me = current()
+    if kind != "process":
+        raise _badarg()
+    node = me.node
+    ref = node.make_ref()
+    me.mark(ref)
+    if isinstance(target, Pid):
+        obj = target
+        proc = node.table.get(target)
+    elif isinstance(target, str):
+        obj = (Atom(target), Atom(node.name))  # type: ignore[assignment]
+        h = node.names.get(target)
+        proc = node.table.get(h) if h is not None else None
+    else:
+        raise _badarg()
+    if isinstance(proc, Process) and proc.alive:
+        me.monitors[ref] = proc.handle
+        proc.monitored_by[ref] = me.handle
+    else:
+        me.deliver((DOWN, ref, PROCESS, obj, NOPROC))
+    return ref
+
+
+def demonitor(ref: Any, options: Any = ()) -> bool:
+    """``erlang:demonitor/1,2``: remove a monitor; option ``"flush"`` also drops its
+    ``DOWN`` message if one is queued. Returns True (``info`` is not supported)."""
+    me = current()
+    if not isinstance(ref, Ref) or not isinstance(options, (list, tuple)):
+        raise _badarg()
+    for o in options:
+        if o not in ("flush", "info"):
+            raise _badarg()
+    target = me.monitors.pop(ref, None)
+    removed = target is not None
+    if target is not None:
+        t = me.node.table.get(target)
+        if isinstance(t, Process):
+            t.monitored_by.pop(ref, None)
+    if "flush" in options:
+        me.extract(lambda m: m.__class__ is tuple and len(m) == 5 and m[0] == DOWN and m[1] == ref)
+    if "info" in options:
+        return removed
+    return True
+
+
+_NO_REASON: Final = object()
+
+
+def exit(target: Any, reason: Any = _NO_REASON) -> bool:
+    """``erlang:exit/1`` and ``erlang:exit/2``.
+
+    ``exit(reason)`` ends the calling process with `reason` (it raises `Exit`).
+    ``exit(pid, reason)`` sends an exit signal: ``normal`` is ignored by another process,
+    ``kill`` cannot be trapped (the target ends with ``killed``), anything else ends a
+    process that does not trap exits and reaches one that does as
+    ``("EXIT", sender, reason)``. Returns True.
+    """
+    if reason is _NO_REASON:
+        raise Exit(target)
+    me = current()
+    if not isinstance(target, Pid) and not hasattr(target, "port_id"):
+        raise _badarg()
+    other = _entity(me.node, target)
+    if other is not None:
+        other._exit_signal(me.handle, reason, False)
+        if other is me and not me.alive:
+            raise Exit(me.reason)
+    return True
+
+
+def process_flag(flag: Any, value: Any) -> Any:
+    """``erlang:process_flag/2``: only ``trap_exit`` is supported; returns the old value."""
+    me = current()
+    if flag != "trap_exit" or value.__class__ is not bool:
+        raise _badarg()
+    old = me.trap_exit
+    me.trap_exit = value
+    return old
+
+
+def register(name: Any, pid: Any) -> bool:
+    """``erlang:register/2``: `badarg` if the name is taken, ``undefined``, the process is
+    dead or already has a name."""
+    me = current()
+    node = me.node
+    if not isinstance(name, str) or name == UNDEFINED or name in node.names:
+        raise _badarg()
+    e = _entity(node, pid)
+    if not isinstance(e, Process) or not e.alive or e.name is not None:
+        raise _badarg()
+    e.name = Atom(name)
+    node.names[e.name] = pid
+    return True
+
+
+def unregister(name: Any) -> bool:
+    """``erlang:unregister/1``: `badarg` if the name is not registered."""
+    node = current().node
+    if not isinstance(name, str) or name not in node.names:
+        raise _badarg()
+    h = node.names.pop(name)
+    e = node.table.get(h)
+    if isinstance(e, Process):
+        e.name = None
+    return True
+
+
+def whereis(name: Any) -> Any:
+    """``erlang:whereis/1``: the pid registered as `name`, or ``undefined``."""
+    node = current().node
+    if not isinstance(name, str):
+        raise _badarg()
+    return node.names.get(name, UNDEFINED)
+
+
+def registered() -> list[Atom]:
+    """``erlang:registered/0``: every registered name."""
+    return [Atom(n) for n in current().node.names]
+
+
+def is_process_alive(pid: Any) -> bool:
+    """``erlang:is_process_alive/1``; `badarg` if `pid` is not a pid."""
+    if not isinstance(pid, Pid):
+        raise _badarg()
+    e = current().node.table.get(pid)
+    return isinstance(e, Process) and e.alive
+
+
+def processes() -> list[Pid]:
+    """``erlang:processes/0``: the pids of every live process on the node."""
+    return [p.handle for p in current().node.processes()]
+
+
+_INFO_ITEMS: Final = (
+    "registered_name",
+    "initial_call",
+    "status",
+    "message_queue_len",
+    "messages",
+    "links",
+    "monitors",
+    "monitored_by",
+    "trap_exit",
+    "dictionary",
+)
+
+
+def _status(proc: Process) -> Atom:
+    try:
+        running = current() is proc
+    except ErlangError:
+        running = False
+    if running:
+        return Atom("running")
+    if proc.waiting:
+        return Atom("waiting")
+    return Atom("runnable")
+
+
+def _info_item(proc: Process, item: str) -> Any:
+    if item == "registered_name":
+        return proc.name if proc.name is not None else []
+    if item == "initial_call":
+        return proc.initial_call
+    if item == "status":
+        return _status(proc)
+    if item == "message_queue_len":
+        return proc.queue_len()
+    if item == "messages":
+        return proc.messages()
+    if item == "links":
+        return sorted(proc.links, key=repr)
+    if item == "monitors":
+        return [(PROCESS, t) for t in proc.monitors.values()]
+    if item == "monitored_by":
+        return list(proc.monitored_by.values())
+    if item == "trap_exit":
+        return proc.trap_exit
+    if item == "dictionary":
+        return [(k, v) for k, v in proc.dictionary.items() if k != "$result"]
+    raise _badarg()
+
+
+def process_info(pid: Any, item: Any = None) -> Any:
+    """``erlang:process_info/1,2``.
+
+    With no item: a list of ``(item, value)`` for registered_name (when registered),
+    initial_call, status, message_queue_len, links, monitors, monitored_by, trap_exit
+    and dictionary. With an item (or a list of items): ``(item, value)`` (or their list).
+    ``undefined`` for a dead process; `badarg` for an unknown item.
+    """
+    if not isinstance(pid, Pid):
+        raise _badarg()
+    proc = current().node.table.get(pid)
+    if not isinstance(proc, Process) or not proc.alive:
+        return UNDEFINED
+    if item is None:
+        items = [i for i in _INFO_ITEMS if i != "messages" and (i != "registered_name" or proc.name)]
+        return [(Atom(i), _info_item(proc, i)) for i in items]
+    if isinstance(item, list):
+        return [(Atom(i), _info_item(proc, i)) for i in item]
+    if item == "registered_name" and proc.name is None:
+        return []
+    return (Atom(item), _info_item(proc, item))
+
+
+def make_ref() -> Ref:
+    """``erlang:make_ref/0``: a new unique reference.
+
+    It also sets the caller's receive marker, so a receive waiting for this reference
+    skips the messages that were queued before it was made.
+    """
+    me = current()
+    ref = me.node.make_ref()
+    me.mark(ref)
+    return ref
+
+
+def send_after(ms: Any, dest: Any, msg: Any) -> Ref:
+    """``erlang:send_after/3``: deliver `msg` to `dest` after `ms` milliseconds."""
+    return current().node.send_after(ms, dest, msg)
+
+
+def cancel_timer(ref: Any) -> int | bool:
+    """``erlang:cancel_timer/1``: the milliseconds that were left, or False if the timer
+    already fired or was cancelled."""
+    return current().node.cancel_timer(ref)
+
+
+async def sleep(ms: Any) -> Atom:
+    """``timer:sleep/1``: suspend the calling process for `ms` milliseconds (or
+    ``infinity``); returns ``ok``. Messages stay queued."""
+    me = current()
+    if ms == "infinity":
+        fut: asyncio.Future[None] = me.node.loop.create_future()
+        me.waiting = True
+        try:
+            await fut
+        finally:
+            me.waiting = False
+    if ms.__class__ is not int or ms < 0:
+        raise _badarg()
+    me.waiting = True
+    try:
+        await asyncio.sleep(ms / 1000.0)
+    finally:
+        me.waiting = False
+    return Atom("ok")
+

@@ -1,0 +1,67 @@
+"""Receive patterns: how a message is tested against the patterns of a `receive`.
+
+A pattern is `ANY` (matches anything), a tuple (matched element by element, nesting
+allowed), a class (matches its instances), a callable predicate, or any other value
+(compared with ``==``, except that booleans only match booleans, as ``true`` is not ``1``
+in Erlang).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+__all__ = ["ANY", "TIMEOUT", "matches"]
+
+
+class _Any:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+    def __reduce__(self) -> str:
+        return "ANY"
+
+
+class _Timeout:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "TIMEOUT"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "TIMEOUT"
+
+
+ANY: Final = _Any()
+"""A pattern that matches any value (Erlang's ``_``)."""
+
+TIMEOUT: Final = _Timeout()
+"""What `receive` returns when its timeout passes (it is falsy)."""
+
+
+def matches(pattern: Any, msg: Any) -> bool:
+    """Tell whether `msg` matches `pattern` (see the module docstring)."""
+    if pattern is ANY:
+        return True
+    cls = pattern.__class__
+    if cls is tuple:
+        if not isinstance(msg, tuple) or len(msg) != len(pattern):
+            return False
+        for p, m in zip(pattern, msg):
+            if p is not ANY and not matches(p, m):
+                return False
+        return True
+    if cls is type:
+        return isinstance(msg, pattern)
+    if cls is bool or msg.__class__ is bool:
+        return pattern is msg
+    if callable(pattern) and not isinstance(pattern, (str, bytes, int, float, list, dict)):
+        return bool(pattern(msg))
+    try:
+        return bool(pattern == msg)
+    except Exception:
+        return False

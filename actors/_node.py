@@ -1,0 +1,324 @@
+"""The node: one event loop hosting every process and port, and its tables.
+
+A node owns the loop (uvloop when installed, unless ``ACTORS_LOOP=asyncio``), the table
+of live entities (processes and ports, keyed by their handle), the name registry, the
+timers and the counters that make pids, refs and port ids. `run` runs one function as
+the first process of a fresh node; `Node.start` runs a node on a thread of its own for
+longer-lived use (the shell, synchronous tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import itertools
+import os
+import threading
+import traceback
+from typing import Any, Awaitable, Callable, Final, TypeVar
+
+import structlog
+
+from ._process import NORMAL, Exit, Entity, Process
+from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref
+
+__all__ = ["Node", "run", "new_event_loop"]
+
+_log = structlog.get_logger("actors")
+
+T = TypeVar("T")
+
+SHUTDOWN: Final = Atom("shutdown")
+KILLED: Final = Atom("killed")
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A fresh event loop: uvloop when it is installed, unless ``ACTORS_LOOP=asyncio``."""
+    if os.environ.get("ACTORS_LOOP", "") != "asyncio":
+        try:
+            import uvloop
+
+            return uvloop.new_event_loop()  # type: ignore[no-any-return]
+        except ImportError:
+            pass
+    return asyncio.new_event_loop()
+
+
+class Node:
+    """A node: the loop, the process and port tables, the registry and the timers."""
+
+    def __init__(self, name: str = LOCAL_NODE, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.name = name
+        self.loop: asyncio.AbstractEventLoop = loop if loop is not None else new_event_loop()
+        self.table: dict[Any, Entity] = {}
+        self.names: dict[str, Any] = {}
+        self._pids = itertools.count(80)
+        self._refs = itertools.count(0x1F2E3D4C << 40 | 1)
+        self._port_ids = itertools.count(1)
+        self.timers: dict[Ref, tuple[asyncio.TimerHandle, Any, float]] = {}
+        self._timers_by_dest: dict[Pid, set[Ref]] = {}
+        self.shutdown_hooks: list[Callable[[], None]] = []
+        self._thread: threading.Thread | None = None
+        self.running = False
+        self.stopping = False
+
+    # -- identities ----------------------------------------------------------------
+
+    def make_ref(self) -> Ref:
+        return Ref(self.name, next(self._refs))
+
+    def new_port_id(self) -> int:
+        return next(self._port_ids)
+
+    def processes(self) -> list[Process]:
+        return [e for e in self.table.values() if isinstance(e, Process)]
+
+    def lookup(self, handle: Any) -> Entity | None:
+        return self.table.get(handle)
+
+    def resolve(self, dest: Any) -> Entity | None:
+        """The live entity `dest` names (a handle or a registered name), or None."""
+        if isinstance(dest, str):
+            dest = self.names.get(dest)
+        return self.table.get(dest)
+
+    # -- processes -----------------------------------------------------------------
+
+    def spawn(
+        self,
+        fn: Callable[..., Awaitable[Any]],
+        args: tuple[Any, ...],
+        link_to: Process | None = None,
+        monitor_by: Process | None = None,
+    ) -> tuple[Process, Ref | None]:
+        """Create a process running ``fn(*args)``; optionally linked or monitored."""
+        if not callable(fn):
+            raise ErlangError(Atom("badarg"))
+        pid = Pid(self.name, next(self._pids))
+        mod = getattr(fn, "__module__", None) or "?"
+        qual = getattr(fn, "__qualname__", None) or repr(fn)
+        proc = Process(self, pid, (Atom(mod), Atom(qual), len(args)))
+        self.table[pid] = proc
+        ref = None
+        if link_to is not None:
+            proc.links.add(link_to.handle)
+            link_to.links.add(pid)
+        if monitor_by is not None:
+            ref = self.make_ref()
+            monitor_by.monitors[ref] = pid
+            proc.monitored_by[ref] = monitor_by.handle
+        proc.task = self.loop.create_task(_process_main(proc, fn, args), context=proc.context)
+        return proc, ref
+
+    def new_external_process(self, label: str) -> Process:
+        """A process with no task of its own, driven from another thread (the shell)."""
+        pid = Pid(self.name, next(self._pids))
+        proc = Process(self, pid, (Atom(label), Atom("start"), 0))
+        self.table[pid] = proc
+        return proc
+
+    # -- timers ----------------------------------------------------------------------
+
+    def send_after(self, ms: Any, dest: Any, msg: Any) -> Ref:
+        if ms.__class__ is not int or ms < 0 or ms > 0xFFFFFFFF:
+            raise ErlangError(Atom("badarg"))
+        if not isinstance(dest, (Pid, str)):
+            raise ErlangError(Atom("badarg"))
+        ref = self.make_ref()
+        when = self.loop.time() + ms / 1000.0
+        handle = self.loop.call_at(when, self._fire_timer, ref)
+        self.timers[ref] = (handle, (dest, msg), when)
+        if isinstance(dest, Pid):
+            self._timers_by_dest.setdefault(dest, set()).add(ref)
+        return ref
+
+    def _fire_timer(self, ref: Ref) -> None:
+        entry = self.timers.pop(ref, None)
+        if entry is None:
+            return
+        dest, msg = entry[1]
+        if isinstance(dest, Pid):
+            refs = self._timers_by_dest.get(dest)
+            if refs is not None:
+                refs.discard(ref)
+                if not refs:
+                    del self._timers_by_dest[dest]
+        target = self.resolve(dest)
+        if isinstance(target, Process):
+            target.deliver(msg)
+
+    def cancel_timer(self, ref: Any) -> int | bool:
+        if not isinstance(ref, Ref):
+            raise ErlangError(Atom("badarg"))
+        entry = self.timers.pop(ref, None)
+        if entry is None:
+            return False
+        handle, (dest, _msg), when = entry
+        handle.cancel()
+        refs = self._timers_by_dest.get(dest) if isinstance(dest, Pid) else None
+        if refs is not None:
+            refs.discard(ref)
+        return max(0, round((when - self.loop.time()) * 1000))
+
+    def cancel_timers_of(self, pid: Pid) -> None:
+        """A process died: its pending timers can deliver nothing, so drop them."""
+        refs = self._timers_by_dest.pop(pid, None)
+        if refs:
+            for ref in refs:
+                entry = self.timers.pop(ref, None)
+                if entry is not None:
+                    entry[0].cancel()
+
+    # -- running on the loop ---------------------------------------------------------
+
+    async def run_process(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run ``fn(*args)`` as a new process and return its result (or raise)."""
+        done: asyncio.Future[T] = self.loop.create_future()
+        proc, _ = self.spawn(fn, args)
+        proc.on_exit = [lambda p: _settle(done, p)]
+        return await done
+
+    def shutdown_processes(self) -> None:
+        """Kill every process and run the shutdown hooks (which close the ports)."""
+        self.stopping = True
+        for proc in self.processes():
+            proc.terminate(KILLED)
+        for hook in list(self.shutdown_hooks):
+            try:
+                hook()
+            except Exception:  # pragma: no cover - a hook must not stop the shutdown
+                _log.exception("node_shutdown_hook_failed")
+        self.timers.clear()
+
+    async def _drain(self) -> None:
+        me = asyncio.current_task()
+        for _ in range(3):
+            tasks = [t for t in asyncio.all_tasks(self.loop) if t is not me]
+            if not tasks:
+                break
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def close(self) -> None:
+        """Stop everything on a node whose loop is not running, then close the loop."""
+        loop = self.loop
+        try:
+            self.shutdown_processes()
+            loop.run_until_complete(self._drain())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+    # -- a node on its own thread ------------------------------------------------------
+
+    def start(self) -> Node:
+        """Run the node's loop on a daemon thread of its own; returns the node."""
+        if self._thread is not None:
+            raise RuntimeError("node already started")
+        ready = threading.Event()
+
+        def main() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.loop.call_soon(ready.set)
+            self.running = True
+            try:
+                self.loop.run_forever()
+            finally:
+                self.running = False
+
+        self._thread = threading.Thread(target=main, name=f"node {self.name}", daemon=True)
+        self._thread.start()
+        ready.wait()
+        return self
+
+    def stop(self) -> None:
+        """Stop a node started with `start`: kill its processes, close ports and loop."""
+        if self._thread is None:
+            return
+        fut = asyncio.run_coroutine_threadsafe(self._stop_inside(), self.loop)
+        fut.result()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self._thread = None
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.close()
+
+    async def _stop_inside(self) -> None:
+        self.shutdown_processes()
+        await self._drain()
+
+    def call(self, fn: Callable[..., Awaitable[T]], *args: Any, timeout: float | None = None) -> T:
+        """From another thread: run ``fn(*args)`` as a process on this node; its result."""
+        fut = asyncio.run_coroutine_threadsafe(self.run_process(fn, *args), self.loop)
+        try:
+            return fut.result(timeout)
+        except concurrent.futures.TimeoutError:
+            fut.cancel()
+            raise
+
+    def call_soon(self, fn: Callable[..., T], *args: Any) -> T:
+        """From another thread: run plain ``fn(*args)`` on the loop thread; its result."""
+        cf: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def go() -> None:
+            try:
+                cf.set_result(fn(*args))
+            except BaseException as e:
+                cf.set_exception(e)
+
+        self.loop.call_soon_threadsafe(go)
+        return cf.result()
+
+
+def _settle(done: asyncio.Future[Any], proc: Process) -> None:
+    if done.done():
+        return
+    if proc.crash is not None:
+        done.set_exception(proc.crash)
+    elif proc.reason == NORMAL:
+        done.set_result(proc.dictionary.get("$result"))
+    else:
+        done.set_exception(ErlangError(proc.reason, "exit"))
+
+
+async def _process_main(proc: Process, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
+    try:
+        result = await fn(*args)
+    except Exit as e:
+        proc.terminate(e.reason)
+    except asyncio.CancelledError:
+        proc.terminate(KILLED)
+    except BaseException as e:  # the process crashed: its exception is the reason
+        if proc.alive:
+            proc.crash = e
+            _log.error(
+                "process_crashed",
+                pid=repr(proc.handle),
+                registered_name=proc.name,
+                initial_call=proc.initial_call,
+                reason=repr(e),
+                traceback="".join(traceback.format_exception(e)),
+            )
+            proc.terminate(e)
+        if not isinstance(e, Exception):
+            raise
+    else:
+        if proc.alive:
+            proc.dictionary["$result"] = result
+            proc.terminate(NORMAL)
+
+
+def run(fn: Callable[..., Awaitable[T]], *args: Any, node_name: str = LOCAL_NODE) -> T:
+    """Start a fresh node, run ``fn(*args)`` as its first process, then stop the node.
+
+    Returns what `fn` returned, or raises what it raised. If the first process is ended
+    by an exit signal or by ``actors.exit(reason)`` with a reason other than ``normal``,
+    raises `ErlangError(reason, "exit")`. Processes still alive at the end are killed and
+    ports closed.
+    """
+    node = Node(node_name)
+    try:
+        return node.loop.run_until_complete(node.run_process(fn, *args))
+    finally:
+        node.close()
