@@ -38,7 +38,8 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
         try:
             import uvloop
 
-            return uvloop.new_event_loop()  # type: ignore[no-any-return]
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+            return loop
         except ImportError:
             pass
     return asyncio.new_event_loop()

@@ -337,5 +337,5 @@ def _timeout_seconds(timeout: Any) -> float | None:
         return None
     if timeout.__class__ is int or timeout.__class__ is float:
         if timeout >= 0:
-            return timeout / 1000.0  # type: ignore[no-any-return]
+            return float(timeout) / 1000.0
     raise ErlangError(Atom("timeout_value"))

@@ -84,6 +84,7 @@ class Pid:
     node: str
     number: int
     serial: int
+    _hash: int
 
     def __init__(self, node: str, number: int, serial: int = 0) -> None:
         object.__setattr__(self, "node", node)
@@ -97,16 +98,16 @@ class Pid:
     def __eq__(self, other: object) -> bool:
         return (
             other.__class__ is Pid
-            and self.number == other.number  # type: ignore[attr-defined]
-            and self.node == other.node  # type: ignore[attr-defined]
-            and self.serial == other.serial  # type: ignore[attr-defined]
+            and self.number == other.number
+            and self.node == other.node
+            and self.serial == other.serial
         )
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
     def __hash__(self) -> int:
-        return self._hash  # type: ignore[no-any-return]
+        return self._hash
 
     def __lt__(self, other: Pid) -> bool:
         return (self.node, self.number, self.serial) < (other.node, other.number, other.serial)
@@ -125,6 +126,7 @@ class Ref:
 
     node: str
     number: int
+    _hash: int
 
     def __init__(self, node: str, number: int) -> None:
         object.__setattr__(self, "node", node)
@@ -137,15 +139,15 @@ class Ref:
     def __eq__(self, other: object) -> bool:
         return (
             other.__class__ is Ref
-            and self.number == other.number  # type: ignore[attr-defined]
-            and self.node == other.node  # type: ignore[attr-defined]
+            and self.number == other.number
+            and self.node == other.node
         )
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
     def __hash__(self) -> int:
-        return self._hash  # type: ignore[no-any-return]
+        return self._hash
 
     def __repr__(self) -> str:
         n = self.number

@@ -1,0 +1,26 @@
+"""Project-wide test settings: leak checks everywhere, Erlang-backed tests gated."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+HAVE_ERLANG = shutil.which("escript") is not None and shutil.which("erl") is not None
+
+
+@pytest.fixture(autouse=True)
+def _no_fd_leak(no_fd_leak: None) -> None:
+    """Every test, sync or async, must close every file descriptor it opened."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if HAVE_ERLANG:
+        return
+    if os.environ.get("ACTORS_REQUIRE_ERLANG"):
+        raise pytest.UsageError("ACTORS_REQUIRE_ERLANG is set but erl/escript are not on PATH")
+    skip = pytest.mark.skip(reason="needs Erlang/OTP (apt-get install erlang-base); required in CI")
+    for item in items:
+        if item.get_closest_marker("erlang"):
+            item.add_marker(skip)
