@@ -1,0 +1,55 @@
+"""iodata: turning what `send` accepts into bytes, with Erlang's rule for what is not.
+
+Accepted: ``bytes``, ``bytearray``, ``memoryview``, ``str`` of code points 0..255, ints
+0..255, and lists nesting
+any of these. Anything else is not iodata: the caller answers as Erlang does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["iodata_to_bytes", "NotIodata"]
+
+
+class NotIodata(ValueError):
+    """The value is not iodata."""
+
+
+def iodata_to_bytes(data: Any) -> bytes:
+    """Flatten iodata into one ``bytes`` object; raise `NotIodata` when it is not iodata."""
+    cls = data.__class__
+    if cls is bytes:
+        return data  # type: ignore[no-any-return]
+    if cls is bytearray or cls is memoryview:
+        return bytes(data)
+    if cls is str:
+        try:
+            return data.encode("latin-1")  # type: ignore[no-any-return]
+        except UnicodeEncodeError:
+            raise NotIodata(data) from None
+    if cls is list:
+        out = bytearray()
+        _flatten(data, out)
+        return bytes(out)
+    raise NotIodata(data)
+
+
+def _flatten(items: list[Any], out: bytearray) -> None:
+    for x in items:
+        cls = x.__class__
+        if cls is int:
+            if not 0 <= x <= 255:
+                raise NotIodata(x)
+            out.append(x)
+        elif cls is bytes or cls is bytearray or cls is memoryview:
+            out += x
+        elif cls is list:
+            _flatten(x, out)
+        elif cls is str:
+            try:
+                out += x.encode("latin-1")
+            except UnicodeEncodeError:
+                raise NotIodata(x) from None
+        else:
+            raise NotIodata(x)

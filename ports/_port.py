@@ -1,0 +1,118 @@
+"""Port identity: the `Port` handle and the base of every port actor.
+
+A port is an entity of the node, like a process: it has a handle (`#Port<0.N>`), a
+connected process (its owner) and a link to that owner. When the owner exits for any
+reason the port closes; an exit signal with another abnormal reason closes it too.
+Closing a port never sends an ``EXIT`` message to the owner (as in Erlang's inet driver).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors._node import Node
+from actors._process import NORMAL, Entity
+from actors._terms import Pid
+
+__all__ = ["Port", "PortActor"]
+
+
+class Port:
+    """A port handle, printed as Erlang prints it: ``#Port<0.5>``. Immutable, hashable."""
+
+    __slots__ = ("node", "port_id", "_hash")
+
+    node: str
+    port_id: int
+    _hash: int
+
+    def __init__(self, node: str, port_id: int) -> None:
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "port_id", port_id)
+        object.__setattr__(self, "_hash", hash((Port, node, port_id)))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Port is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            other.__class__ is Port
+            and self.port_id == other.port_id  # type: ignore[attr-defined]
+            and self.node == other.node  # type: ignore[attr-defined]
+        )
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"#Port<0.{self.port_id}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Port, (self.node, self.port_id))
+
+
+class PortActor(Entity):
+    """The base of a port actor: identity, owner, the link to it, and closing.
+
+    Subclasses implement `_close_resources` (release the OS resources) and may extend
+    `close`. The port is in the node's table from creation until it closes.
+    """
+
+    __slots__ = ("owner", "name")
+
+    owner: Pid
+    name: str
+
+    def __init__(self, node: Node, owner: Any, name: str) -> None:
+        self.node = node
+        self.handle = Port(node.name, node.new_port_id())
+        self.owner = owner
+        self.name = name
+        self.links = set()
+        self.alive = True
+        node.table[self.handle] = self
+        proc = node.table.get(owner)
+        if proc is not None:
+            self.links.add(owner)
+            proc.links.add(self.handle)
+
+    def deliver(self, msg: Any) -> None:
+        """A message sent to a port with ``!`` is dropped (commands go through the API)."""
+
+    def connect_owner(self, new_owner: Pid) -> None:
+        """Make `new_owner` the connected process and move the link to it."""
+        old = self.node.table.get(self.owner)
+        if old is not None:
+            old.links.discard(self.handle)
+        self.links.discard(self.owner)
+        self.owner = new_owner
+        proc = self.node.table.get(new_owner)
+        if proc is not None:
+            self.links.add(new_owner)
+            proc.links.add(self.handle)
+
+    def _exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
+        if not self.alive:
+            return
+        if sender == self.owner or reason != NORMAL:
+            self.close()
+
+    def close(self) -> None:
+        """Close the port: leave the table, drop links silently, release resources."""
+        if not self.alive:
+            return
+        self.alive = False
+        self.node.table.pop(self.handle, None)
+        for h in self.links:
+            e = self.node.table.get(h)
+            if e is not None:
+                e.links.discard(self.handle)
+        self.links = set()
+        self._close_resources()
+
+    def _close_resources(self) -> None:
+        raise NotImplementedError
+
