@@ -111,10 +111,11 @@ def _c_int(value: int) -> int:
 
 
 def _remain(hlen: int, plen: int, max_plen: int) -> int:
-    limit = max_plen if max_plen else _INT_MAX - hlen
-    if plen > limit:
+    """Header plus body length, or -1 over ``max_plen`` or when the C sum wraps."""
+    if max_plen and plen > max_plen:
         return -1
-    return _c_int(hlen + plen)
+    total = _c_int(hlen + plen)
+    return -1 if total < hlen else total
 
 
 def _fixed_length(code: int, d: bytes, pos: int, end: int, max_plen: int) -> int:
