@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._packet import decode_packet
+
+__all__: list[str] = ["decode_packet"]

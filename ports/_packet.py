@@ -597,6 +597,7 @@ class PacketDecoder:
                 self._more(size if size > 0 else end - pos + 1, -1)
                 return None
         if size < 0:
+            self._need = 0  # the bad bytes stay: the next attempt fails the same way
             raise PacketError(_EMSGSIZE)
         self._scan = 0
         self._need = 0
@@ -677,6 +678,7 @@ class PacketDecoder:
             pos = stop
             count -= 1
         self._pos = pos
+        self._need = 0
         if count:
             return self._next_loop(out, limit)
         return out
