@@ -215,9 +215,9 @@ def reason_from_oserror(exc: BaseException) -> Atom:
       ``etimedout``, kept distinct as Erlang keeps it.
     * any other `OSError` with an errno: the errno's symbolic name lowercased, as
       inet_drv does (``ECONNREFUSED`` -> ``econnrefused``).  ``EWOULDBLOCK`` and
-      ``EAGAIN`` share a number on Linux; the name Erlang uses is ``eagain``.
-      ``ENOTSUP`` / ``EOPNOTSUPP`` also share a number; Python names it
-      ``EOPNOTSUPP`` and so does Erlang's driver (``eopnotsupp``).
+      ``EAGAIN`` share a number on Linux, as do ``ENOTSUP`` / ``EOPNOTSUPP`` and
+      ``EDEADLK`` / ``EDEADLOCK``; Erlang's driver names them ``eagain``,
+      ``eopnotsupp`` and ``edeadlk`` (erl_errno_id), and so does this.
     * anything else: ``einval`` (an argument the OS refused without saying why).
     """
     if isinstance(exc, socket.gaierror):
@@ -237,9 +237,18 @@ def reason_from_oserror(exc: BaseException) -> Atom:
     return Atom("einval")
 
 
+# Linux numbers with two names: inet_drv (erl_errno_id) uses these.
+_ERRNO_ALIASES: Final[dict[int, str]] = {
+    errno.EAGAIN: "eagain",
+    errno.EOPNOTSUPP: "eopnotsupp",
+    errno.EDEADLK: "edeadlk",
+}
+
+
 def _errno_atom(code: int) -> Atom:
-    if code == errno.EAGAIN:
-        return Atom("eagain")
+    alias = _ERRNO_ALIASES.get(code)
+    if alias is not None:
+        return Atom(alias)
     name = errno.errorcode.get(code)
     if name is None:
         return Atom("einval")
