@@ -562,9 +562,7 @@ def _not_a_list(opts: Any, op: str) -> ErlangError:
     return ErlangError(Atom("function_clause"), "error")
 
 
-def _select_module(
-    opts: list[Any], target: Any
-) -> tuple[str | None, str | None, list[Any]]:
+def _select_module(opts: list[Any]) -> tuple[str | None, str | None, list[Any]]:
     """`inet:tcp_module/2`: the first ``{tcp_module, M}`` or family atom decides the
     module; family atoms and tcp_module options are removed from the list.
     Returns ``(explicit_family, tcp_module, rest)``."""
@@ -632,7 +630,7 @@ def parse_open_options(opts: Any, op: str, target: Any = None) -> OpenOptions:
         out.backend = str(backend)
         rest = rest[1:]
 
-    explicit, module, rest = _select_module(rest, target)
+    explicit, module, rest = _select_module(rest)
     if explicit == "?":
         raise _badarg()
     out.tcp_module = module
