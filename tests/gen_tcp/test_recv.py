@@ -260,9 +260,11 @@ async def test_item53_exit_on_close_false_keeps_closed_and_send() -> None:
         await close_all(c, ls)
 
 
-async def test_item55_recv_on_listen_socket_enotconn() -> None:
-    """Item 55 [RE11] [both]: ``recv(L,0)`` -> ``{error,enotconn}``."""
-    ok, ls = await gen_tcp.listen(0, [("ip", LOOP), PASSIVE])
+@pytest.mark.parametrize("active", [True, False], ids=["active", "passive"])
+async def test_item55_recv_on_listen_socket_enotconn(active: bool) -> None:
+    """Item 55 [RE11] [both]: ``recv(L,0)`` and ``recv(L,0,100)`` -> ``{error,enotconn}``
+    (on an active and on a passive listen socket, checked in erl)."""
+    ok, ls = await gen_tcp.listen(0, [("ip", LOOP), ("active", active)])
     try:
         assert await gen_tcp.recv(ls, 0) == ("error", "enotconn")
         assert await gen_tcp.recv(ls, 0, 100) == ("error", "enotconn")
