@@ -1,5 +1,22 @@
-"""Erlang's gen_tcp API on port actors."""
+"""Erlang's gen_tcp API on port actors: ``gen_tcp.connect``, ``listen``, ``accept``, ...
+
+Every function is a coroutine with Erlang's name, arguments and results; ``gen_tcp.inet``
+holds ``inet:setopts/2`` and friends.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import inet
+from ._api import accept, close, connect, controlling_process, listen, recv, send, shutdown
+
+__all__ = [
+    "accept",
+    "close",
+    "connect",
+    "controlling_process",
+    "inet",
+    "listen",
+    "recv",
+    "send",
+    "shutdown",
+]

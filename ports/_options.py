@@ -459,7 +459,7 @@ def _recbuf_sets_buffer(port_opts: dict[str, Any], value: int) -> None:
 # Socket options.
 
 
-def _encode_sockopt(name: str, value: Any) -> SockOpt:
+def encode_sockopt(name: str, value: Any) -> SockOpt:
     if name == "raw":
         level, optname, data = value
         return (level, optname, data)
@@ -756,7 +756,7 @@ def parse_open_options(opts: Any, op: str, target: Any = None) -> OpenOptions:
                 _recbuf_sets_buffer(port_opts, value)
             if name == "bind_to_device":
                 out.bind_to_device = value
-            out.sockopts.append(_encode_sockopt(name, value))
+            out.sockopts.append(encode_sockopt(name, value))
     if out.error is not None and op == CONNECT:
         raise _badarg()
     out.port_opts = port_opts
@@ -843,7 +843,7 @@ def apply_setopts(
             continue
         if sock is None:
             return SetoptsResult((_ERROR, _EINVAL), new, passive)
-        failure = apply_sockopts(sock, [_encode_sockopt(name, value)])
+        failure = apply_sockopts(sock, [encode_sockopt(name, value)])
         if failure is not None:
             return SetoptsResult((_ERROR, failure), new, passive)
         if name == "recbuf":

@@ -37,8 +37,8 @@ class Port:
     def __eq__(self, other: object) -> bool:
         return (
             other.__class__ is Port
-            and self.port_id == other.port_id  # type: ignore[attr-defined]
-            and self.node == other.node  # type: ignore[attr-defined]
+            and self.port_id == other.port_id
+            and self.node == other.node
         )
 
     def __ne__(self, other: object) -> bool:
