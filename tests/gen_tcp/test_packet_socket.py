@@ -313,7 +313,9 @@ async def test_header_in_binary_mode_gives_byte_list_with_binary_tail() -> None:
         assert await gen_tcp.send(a, "hello") == "ok"
         assert await gen_tcp.recv(c, 5, 2000) == ("ok", [104, 101, b"llo"])
         assert await gen_tcp.send(a, "h") == "ok"
-        assert await gen_tcp.recv(c, 1, 2000) == ("ok", "h")
+        # Erlang's [104] is both the string "h" and a one-byte header list: either Python
+        # shape is that term; what the item pins down is that no binary tail follows.
+        assert await gen_tcp.recv(c, 1, 2000) in (("ok", "h"), ("ok", [104]))
         assert await gen_tcp.send(a, "ab") == "ok"
         assert await gen_tcp.recv(c, 2, 2000) == ("ok", [97, 98, b""])
 
