@@ -8,10 +8,10 @@ variable that each process's task carries. `send` and the `spawn` family never b
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable, Final
+from typing import Any, Awaitable, Callable, Coroutine, Final
 
 from ._node import Node
-from ._process import DOWN, EXIT, NOPROC, PROCESS, Entity, Exit, Process, current
+from ._process import DOWN, EXIT, NOPROC, PROCESS, Entity, Exit, Process, _current, current
 from ._terms import Atom, ErlangError, Pid, Ref
 
 __all__ = [
@@ -55,7 +55,7 @@ def node() -> Node:
 
 def spawn(fn: Callable[..., Awaitable[Any]], *args: Any) -> Pid:
     """``erlang:spawn/1,3``: start ``fn(*args)`` (an ``async def``) as a new process."""
-    return current().node.spawn(fn, args)[0].handle  # type: ignore[no-any-return]
+    return current().node.spawn_plain(fn, args)
 
 
 def spawn_link(fn: Callable[..., Awaitable[Any]], *args: Any) -> Pid:
@@ -84,7 +84,10 @@ def send(dest: Any, msg: Any) -> Any:
     `dest` is a pid, a registered name, or a port handle. A message to a dead pid is
     dropped silently; an unregistered name raises `badarg`, as in Erlang.
     """
-    node = current().node
+    try:
+        node = _current.get().node
+    except LookupError:
+        node = current().node  # raises not_a_process
     if dest.__class__ is Pid:
         e = node.table.get(dest)
         if e is not None:
@@ -113,15 +116,18 @@ def _hashable(x: Any) -> bool:
     return True
 
 
-async def receive(*patterns: Any, timeout: Any = "infinity") -> Any:
+def receive(*patterns: Any, timeout: Any = "infinity") -> Coroutine[Any, Any, Any]:
     """Erlang's ``receive``: take the first queued message that matches a pattern.
 
     With no pattern it takes the first message. Patterns: `ANY`, tuples (element by
     element), classes, predicates, or values compared with ``==``. `timeout` is in
     milliseconds (``"infinity"`` by default, 0 polls); when it passes the result is
     `TIMEOUT`. A negative or non-numeric timeout raises ``timeout_value``.
+
+    It is a plain function returning the process's receive coroutine (one coroutine
+    fewer per call); ``await actors.receive(...)`` is all a caller sees.
     """
-    return await current().receive(patterns, timeout)
+    return current().receive(patterns, timeout)
 
 
 def _entity(node: Node, handle: Any) -> Entity | None:
@@ -176,18 +182,18 @@ def monitor(kind: Any, target: Any) -> Ref:
     node = me.node
     ref = node.make_ref()
     me.mark(ref)
+    by_name: tuple[Atom, Atom] | None = None
+    obj: Any = target
     if isinstance(target, Pid):
-        obj = target
         proc = node.table.get(target)
     elif isinstance(target, str):
-        obj = (Atom(target), Atom(node.name))  # type: ignore[assignment]
+        obj = by_name = (Atom(target), Atom(node.name))
         h = node.names.get(target)
         proc = node.table.get(h) if h is not None else None
     else:
         raise _badarg()
     if isinstance(proc, Process) and proc.alive:
-        me.monitors[ref] = proc.handle
-        proc.monitored_by[ref] = me.handle
+        me.add_monitor(ref, proc, by_name)
     else:
         me.deliver((DOWN, ref, PROCESS, obj, NOPROC))
     return ref
@@ -202,12 +208,7 @@ def demonitor(ref: Any, options: Any = ()) -> bool:
     for o in options:
         if o not in ("flush", "info"):
             raise _badarg()
-    target = me.monitors.pop(ref, None)
-    removed = target is not None
-    if target is not None:
-        t = me.node.table.get(target)
-        if isinstance(t, Process):
-            t.monitored_by.pop(ref, None)
+    removed = me.remove_monitor(ref)
     if "flush" in options:
         me.extract(lambda m: m.__class__ is tuple and len(m) == 5 and m[0] == DOWN and m[1] == ref)
     if "info" in options:
@@ -324,7 +325,7 @@ def _status(proc: Process) -> Atom:
         running = False
     if running:
         return Atom("running")
-    if proc.waiting:
+    if proc.waiter is not None or proc.waiting:
         return Atom("waiting")
     return Atom("runnable")
 
@@ -341,15 +342,15 @@ def _info_item(proc: Process, item: str) -> Any:
     if item == "messages":
         return proc.messages()
     if item == "links":
-        return sorted(proc.links, key=repr)
+        return sorted(proc._links or (), key=repr)
     if item == "monitors":
-        return [(PROCESS, t) for t in proc.monitors.values()]
+        return [(PROCESS, t) for t in proc.monitor_targets()]
     if item == "monitored_by":
-        return list(proc.monitored_by.values())
+        return list((proc._monitored_by or {}).values())
     if item == "trap_exit":
         return proc.trap_exit
     if item == "dictionary":
-        return [(k, v) for k, v in proc.dictionary.items() if k != "$result"]
+        return list((proc._dictionary or {}).items())
     raise _badarg()
 
 

@@ -96,9 +96,7 @@ class Node:
         if not callable(fn):
             raise ErlangError(Atom("badarg"))
         pid = Pid(self.name, next(self._pids))
-        mod = getattr(fn, "__module__", None) or "?"
-        qual = getattr(fn, "__qualname__", None) or repr(fn)
-        proc = Process(self, pid, (Atom(mod), Atom(qual), len(args)))
+        proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
         ref = None
         if link_to is not None:
@@ -106,15 +104,24 @@ class Node:
             link_to.links.add(pid)
         if monitor_by is not None:
             ref = self.make_ref()
-            monitor_by.monitors[ref] = pid
-            proc.monitored_by[ref] = monitor_by.handle
+            monitor_by.add_monitor(ref, proc)
         proc.task = self.loop.create_task(_process_main(proc, fn, args), context=proc.context)
         return proc, ref
+
+    def spawn_plain(self, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> Pid:
+        """`spawn` without link or monitor, the hot path of `actors.spawn`; the pid."""
+        if not callable(fn):
+            raise ErlangError(Atom("badarg"))
+        pid = Pid(self.name, next(self._pids))
+        proc = Process(self, pid, fn, len(args))
+        self.table[pid] = proc
+        proc.task = self.loop.create_task(_process_main(proc, fn, args), context=proc.context)
+        return pid
 
     def new_external_process(self, label: str) -> Process:
         """A process with no task of its own, driven from another thread (the shell)."""
         pid = Pid(self.name, next(self._pids))
-        proc = Process(self, pid, (Atom(label), Atom("start"), 0))
+        proc = Process(self, pid, (Atom(label), Atom("start"), 0), 0)
         self.table[pid] = proc
         return proc
 
@@ -278,7 +285,7 @@ def _settle(done: asyncio.Future[Any], proc: Process) -> None:
     if proc.crash is not None:
         done.set_exception(proc.crash)
     elif proc.reason == NORMAL:
-        done.set_result(proc.dictionary.get("$result"))
+        done.set_result(proc.result)
     else:
         done.set_exception(ErlangError(proc.reason, "exit"))
 
@@ -287,10 +294,13 @@ async def _process_main(proc: Process, fn: Callable[..., Awaitable[Any]], args: 
     try:
         result = await fn(*args)
     except Exit as e:
+        proc.task = None
         proc.terminate(e.reason)
     except asyncio.CancelledError:
+        proc.task = None
         proc.terminate(KILLED)
     except BaseException as e:  # the process crashed: its exception is the reason
+        proc.task = None
         if proc.alive:
             proc.crash = e
             _log.error(
@@ -306,7 +316,8 @@ async def _process_main(proc: Process, fn: Callable[..., Awaitable[Any]], args: 
             raise
     else:
         if proc.alive:
-            proc.dictionary["$result"] = result
+            proc.task = None
+            proc.result = result
             proc.terminate(NORMAL)
 
 

@@ -34,6 +34,7 @@ NOPROC: Final = Atom("noproc")
 EXIT: Final = Atom("EXIT")
 DOWN: Final = Atom("DOWN")
 PROCESS: Final = Atom("process")
+INFINITY: Final = Atom("infinity")
 
 
 class _Hole:
@@ -91,57 +92,147 @@ def current_or_none() -> Process | None:
 
 
 class Process(Entity):
-    """The runtime state of one process (internal: users hold its `Pid`)."""
+    """The runtime state of one process (internal: users hold its `Pid`).
+
+    Links, monitors, the process dictionary and the monitor-by-name table are created on
+    first use (`links`, `monitors`, `monitored_by`, `dictionary` are properties that
+    create them), so an idle process stays small.
+    """
 
     __slots__ = (
+        "loop",
         "task",
         "q",
         "head",
         "holes",
         "waiter",
-        "monitors",
-        "monitored_by",
+        "_links",
+        "_monitors",
+        "_monitored_by",
+        "_monitor_names",
         "trap_exit",
         "name",
         "reason",
-        "initial_call",
+        "_fn",
+        "_nargs",
         "mark_ref",
         "mark_pos",
         "on_exit",
-        "dictionary",
+        "_dictionary",
         "context",
         "waiting",
         "crash",
+        "result",
     )
 
-    def __init__(self, node: Node, pid: Pid, initial_call: tuple[Any, ...]) -> None:
+    def __init__(self, node: Node, pid: Pid, fn: Any, nargs: int) -> None:
         self.handle = pid
         self.node = node
-        self.links = set()
+        self.loop = node.loop
         self.alive = True
         self.task: asyncio.Task[Any] | None = None
         self.q: list[Any] = []
         self.head = 0
         self.holes = 0
-        self.waiter: asyncio.Future[None] | None = None
-        self.monitors: dict[Ref, Any] = {}  # monitors this process holds: ref -> target
-        self.monitored_by: dict[Ref, Pid] = {}  # monitors on this process: ref -> watcher
+        self.waiter: asyncio.Future[Any] | None = None
+        self._links: set[Any] | None = None
+        self._monitors: dict[Ref, Pid] | None = None  # monitors this process holds
+        self._monitored_by: dict[Ref, Pid] | None = None  # monitors on this process
+        self._monitor_names: dict[Ref, tuple[Atom, Atom]] | None = None  # by-name ones
         self.trap_exit = False
         self.name: Atom | None = None
         self.reason: Any = None
-        self.initial_call = initial_call
+        self._fn = fn
+        self._nargs = nargs
         self.mark_ref: Ref | None = None
         self.mark_pos = 0
         self.on_exit: list[Callable[[Process], None]] | None = None
-        self.dictionary: dict[Any, Any] = {}
-        self.context = contextvars.Context()
-        self.context.run(_current.set, self)
+        self._dictionary: dict[Any, Any] | None = None
+        context = self.context = contextvars.Context()
+        context.run(_current.set, self)
         self.waiting = False
         self.crash: BaseException | None = None
+        self.result: Any = None
 
     @property
     def pid(self) -> Pid:
         return self.handle  # type: ignore[no-any-return]
+
+    # Entity declares `links` as a slot; a process creates its set on first use.
+    @property
+    def links(self) -> set[Any]:
+        """The handles this process is linked to."""
+        s = self._links
+        if s is None:
+            s = self._links = set()
+        return s
+
+    @links.setter
+    def links(self, value: set[Any]) -> None:
+        self._links = value
+
+    @property
+    def monitors(self) -> dict[Ref, Pid]:
+        """The monitors this process holds: ref -> monitored pid."""
+        d = self._monitors
+        if d is None:
+            d = self._monitors = {}
+        return d
+
+    @property
+    def monitored_by(self) -> dict[Ref, Pid]:
+        """The monitors on this process: ref -> watching pid."""
+        d = self._monitored_by
+        if d is None:
+            d = self._monitored_by = {}
+        return d
+
+    @property
+    def dictionary(self) -> dict[Any, Any]:
+        """The process dictionary."""
+        d = self._dictionary
+        if d is None:
+            d = self._dictionary = {}
+        return d
+
+    @property
+    def initial_call(self) -> tuple[Atom, Atom, int]:
+        """``(module, function, arity)`` of the function the process started with."""
+        fn = self._fn
+        if isinstance(fn, tuple):
+            return fn
+        mod = getattr(fn, "__module__", None) or "?"
+        qual = getattr(fn, "__qualname__", None) or repr(fn)
+        return (Atom(mod), Atom(qual), self._nargs)
+
+    def add_monitor(self, ref: Ref, target: Process, by_name: tuple[Atom, Atom] | None = None) -> None:
+        """This process starts monitoring `target` under `ref` (by name if `by_name`)."""
+        self.monitors[ref] = target.handle
+        target.monitored_by[ref] = self.handle
+        if by_name is not None:
+            names = self._monitor_names
+            if names is None:
+                names = self._monitor_names = {}
+            names[ref] = by_name
+
+    def remove_monitor(self, ref: Ref) -> bool:
+        """Drop the monitor `ref` this process holds; whether it was active."""
+        mons = self._monitors
+        target = mons.pop(ref, None) if mons else None
+        names = self._monitor_names
+        if names:
+            names.pop(ref, None)
+        if target is None:
+            return False
+        t = self.node.table.get(target)
+        if isinstance(t, Process) and t._monitored_by:
+            t._monitored_by.pop(ref, None)
+        return True
+
+    def monitor_targets(self) -> list[Any]:
+        """What each monitor this process holds watches: a pid or ``(name, node)``."""
+        names = self._monitor_names or {}
+        return [names.get(ref, pid) for ref, pid in (self._monitors or {}).items()]
 
     def __repr__(self) -> str:
         return f"<Process {self.handle!r}>"
@@ -171,6 +262,10 @@ class Process(Entity):
         if i == self.head:
             h = i + 1
             n = len(q)
+            if h == n:
+                q.clear()
+                self.head = self.mark_pos = 0
+                return msg
             while h < n and q[h] is _HOLE:
                 h += 1
                 self.holes -= 1
@@ -199,7 +294,11 @@ class Process(Entity):
         self.holes = 0
 
     def extract(self, pred: Callable[[Any], bool]) -> list[Any]:
-        """Remove and return, in order, every queued message for which `pred` is true."""
+        """Remove and return, in order, every queued message for which `pred` is true.
+
+        The mailbox is rebuilt as a new list, so a receive suspended in this process
+        rescans what is left from its head.
+        """
         taken: list[Any] = []
         kept: list[Any] = []
         for m in self.q[self.head :]:
@@ -226,15 +325,29 @@ class Process(Entity):
                     return self.mark_pos
         return self.head
 
-    async def receive(self, patterns: tuple[Any, ...], timeout: Any) -> Any:
-        """Selective receive; see `actors.receive`."""
-        seconds = _timeout_seconds(timeout)
-        i = self._start_for(patterns) if patterns else self.head
+    async def receive(self, patterns: tuple[Any, ...], timeout: Any = "infinity") -> Any:
+        """Selective receive; see `actors.receive`.
+
+        Each message is tested once per receive: a scan resumes where the last one
+        stopped when new messages arrive (unless the mailbox was rebuilt by `extract`).
+        """
+        if timeout is INFINITY or timeout == "infinity":
+            seconds = None
+        else:
+            seconds = _timeout_seconds(timeout)
+        q = self.q
+        if patterns:
+            i = self._start_for(patterns)
+        else:
+            i = self.head
+            if i < len(q) and q[i] is not _HOLE:  # the common case: take the oldest
+                return self._take(i)
         handle: asyncio.TimerHandle | None = None
-        timed_out = False
         try:
             while True:
-                q = self.q
+                if self.q is not q:  # rebuilt by extract/compaction: rescan from head
+                    q = self.q
+                    i = self.head
                 n = len(q)
                 if not patterns:
                     while i < n:
@@ -249,22 +362,26 @@ class Process(Entity):
                                 if matches(p, m):
                                     return self._take(i)
                         i += 1
-                if timed_out or seconds == 0.0:
-                    return TIMEOUT
                 if not self.alive:
                     raise asyncio.CancelledError()
-                loop = self.node.loop
-                w = self.waiter = loop.create_future()
-                if seconds is not None and handle is None:
-                    handle = loop.call_later(seconds, _wake, w)
-                self.waiting = True
-                try:
-                    await w
-                finally:
-                    self.waiting = False
-                    self.waiter = None
-                if w.result() is TIMEOUT:
-                    timed_out = True
+                if seconds is None:
+                    w = self.waiter = self.loop.create_future()
+                    try:
+                        await w
+                    finally:
+                        self.waiter = None
+                else:
+                    if seconds == 0.0:
+                        return TIMEOUT
+                    w = self.waiter = self.loop.create_future()
+                    if handle is None:
+                        handle = self.loop.call_later(seconds, _wake, w)
+                    try:
+                        await w
+                    finally:
+                        self.waiter = None
+                    if w.result() is TIMEOUT:
+                        seconds = 0.0  # one last scan, then TIMEOUT
         finally:
             if handle is not None:
                 handle.cancel()
@@ -292,36 +409,57 @@ class Process(Entity):
         self.reason = reason
         node = self.node
         pid = self.handle
-        node.table.pop(pid, None)
+        table = node.table
+        del table[pid]
         if self.name is not None:
             node.names.pop(self.name, None)
-        self.q = []
-        self.head = self.holes = 0
+        if self.q:
+            self.q = []
+            self.head = self.holes = 0
         w = self.waiter
-        self.waiter = None
-        if w is not None and not w.done():
-            w.cancel()
+        if w is not None:
+            self.waiter = None
+            if not w.done():
+                w.cancel()
         task = self.task
-        if task is not None and task is not asyncio.current_task(node.loop):
-            task.cancel()
-        links, self.links = self.links, set()
-        for h in links:
-            other = node.table.get(h)
-            if other is not None:
-                other.links.discard(pid)
-                other._exit_signal(pid, reason, True)
-        for ref, target in self.monitors.items():
-            t = node.table.get(target)
-            if isinstance(t, Process):
-                t.monitored_by.pop(ref, None)
-        self.monitors = {}
-        for ref, watcher in self.monitored_by.items():
-            wp = node.table.get(watcher)
-            if isinstance(wp, Process):
-                wp.monitors.pop(ref, None)
-                wp.deliver((DOWN, ref, PROCESS, pid, reason))
-        self.monitored_by = {}
-        node.cancel_timers_of(pid)
+        if task is not None:
+            self.task = None
+            if task is not asyncio.current_task(self.loop):
+                task.cancel()
+        links = self._links
+        if links:
+            self._links = None
+            for h in links:
+                other = table.get(h)
+                if other is not None:
+                    if isinstance(other, Process):
+                        ol = other._links
+                        if ol:
+                            ol.discard(pid)
+                    else:
+                        other.links.discard(pid)
+                    other._exit_signal(pid, reason, True)
+        mons = self._monitors
+        if mons:
+            self._monitors = self._monitor_names = None
+            for ref, target in mons.items():
+                t = table.get(target)
+                if isinstance(t, Process) and t._monitored_by:
+                    t._monitored_by.pop(ref, None)
+        watchers = self._monitored_by
+        if watchers:
+            self._monitored_by = None
+            for ref, watcher in watchers.items():
+                wp = table.get(watcher)
+                if isinstance(wp, Process) and wp._monitors:
+                    wp._monitors.pop(ref, None)
+                    obj: Any = pid
+                    names = wp._monitor_names
+                    if names:
+                        obj = names.pop(ref, pid)
+                    wp.deliver((DOWN, ref, PROCESS, obj, reason))
+        if node._timers_by_dest:
+            node.cancel_timers_of(pid)
         if self.on_exit:
             for cb in self.on_exit:
                 cb(self)

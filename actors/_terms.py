@@ -72,6 +72,9 @@ class Atom(str):
         return str.__str__(self)
 
 
+_set = object.__setattr__
+
+
 class Pid:
     """A process identifier, printed as Erlang prints it: ``<0.83.0>``.
 
@@ -79,18 +82,16 @@ class Pid:
     Pids are made by the runtime (`spawn`); there is no public constructor contract.
     """
 
-    __slots__ = ("node", "number", "serial", "_hash")
+    __slots__ = ("node", "number", "serial")
 
     node: str
     number: int
     serial: int
-    _hash: int
 
     def __init__(self, node: str, number: int, serial: int = 0) -> None:
-        object.__setattr__(self, "node", node)
-        object.__setattr__(self, "number", number)
-        object.__setattr__(self, "serial", serial)
-        object.__setattr__(self, "_hash", hash((Pid, node, number, serial)))
+        _set(self, "node", node)
+        _set(self, "number", number)
+        _set(self, "serial", serial)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Pid is immutable")
@@ -107,7 +108,8 @@ class Pid:
         return not self.__eq__(other)
 
     def __hash__(self) -> int:
-        return self._hash
+        # The number alone: unique on its node, and cheap (pids key every table).
+        return self.number
 
     def __lt__(self, other: Pid) -> bool:
         return (self.node, self.number, self.serial) < (other.node, other.number, other.serial)

@@ -1,0 +1,129 @@
+"""spawn, spawn_link, spawn_monitor, self and send, as erlang:spawn/1, self/0, '!'."""
+
+from __future__ import annotations
+
+import pytest
+
+import actors
+from actors import ANY, Atom, ErlangError, Pid
+from actors.testing import assert_receive
+
+
+async def echo_once() -> None:
+    sender, msg = await actors.receive()
+    actors.send(sender, ("echo", msg))
+
+
+async def test_spawn_returns_a_pid_at_once_and_runs_the_function() -> None:
+    """``spawn(fun)`` returns a pid before the new process has run."""
+    pid = actors.spawn(echo_once)
+    assert isinstance(pid, Pid)
+    assert actors.is_process_alive(pid)
+    actors.send(pid, (actors.self(), "hi"))
+    assert await assert_receive(("echo", ANY)) == ("echo", "hi")
+
+
+async def test_spawn_passes_arguments() -> None:
+    """``spawn(M, F, Args)``: the function gets the arguments."""
+
+    async def add(to: Pid, a: int, b: int) -> None:
+        actors.send(to, a + b)
+
+    actors.spawn(add, actors.self(), 2, 3)
+    assert await assert_receive(5) == 5
+
+
+async def test_self_is_the_callers_pid_and_differs_per_process() -> None:
+    """``self()`` names the calling process; each process has its own pid."""
+
+    async def report(to: Pid) -> None:
+        actors.send(to, ("me", actors.self()))
+
+    pid = actors.spawn(report, actors.self())
+    msg = await assert_receive(("me", ANY))
+    assert msg[1] == pid != actors.self()
+    assert repr(actors.self()).startswith("<0.")
+
+
+async def test_spawn_of_a_non_function_is_badarg() -> None:
+    """``spawn(notafun)`` raises badarg."""
+    with pytest.raises(ErlangError) as e:
+        actors.spawn(42)  # type: ignore[arg-type]
+    assert e.value.reason == "badarg"
+
+
+async def test_send_returns_the_message() -> None:
+    """``Pid ! Msg`` evaluates to Msg."""
+    assert actors.send(actors.self(), ("x", 1)) == ("x", 1)
+    await assert_receive(("x", 1))
+
+
+async def test_send_to_a_registered_name() -> None:
+    """``Name ! Msg`` delivers to the process registered as Name."""
+    pid = actors.spawn(echo_once)
+    actors.register("echoer", pid)
+    actors.send("echoer", (actors.self(), "by name"))
+    assert await assert_receive(("echo", ANY)) == ("echo", "by name")
+
+
+async def test_send_to_an_unregistered_name_is_badarg() -> None:
+    """``nosuch ! x`` raises badarg."""
+    with pytest.raises(ErlangError) as e:
+        actors.send("nosuch", "x")
+    assert e.value.reason == Atom("badarg")
+
+
+async def test_send_to_a_dead_pid_is_silently_dropped() -> None:
+    """Sending to a dead pid returns the message and raises nothing."""
+    pid, ref = actors.spawn_monitor(echo_once)
+    actors.exit(pid, "kill")
+    await assert_receive(("DOWN", ref, "process", pid, "killed"))
+    assert actors.send(pid, "lost") == "lost"
+
+
+async def test_send_to_a_non_pid_is_badarg() -> None:
+    """``42 ! x`` raises badarg."""
+    with pytest.raises(ErlangError):
+        actors.send(42, "x")
+
+
+async def test_spawn_link_links_both_ways() -> None:
+    """``spawn_link``: the new process and the caller are linked."""
+    pid = actors.spawn_link(echo_once)
+    assert actors.process_info(pid, "links") == (Atom("links"), [actors.self()])
+    assert actors.process_info(actors.self(), "links") == (Atom("links"), [pid])
+    actors.send(pid, (actors.self(), 1))
+    await assert_receive(("echo", 1))
+
+
+async def test_spawn_monitor_returns_pid_and_ref_and_reports_down() -> None:
+    """``spawn_monitor`` gives ``{Pid, Ref}`` and a DOWN message when the process ends."""
+    pid, ref = actors.spawn_monitor(echo_once)
+    assert isinstance(ref, actors.Ref)
+    actors.send(pid, (actors.self(), 1))
+    await assert_receive(("echo", 1))
+    assert await assert_receive(("DOWN", ref, ANY, ANY, ANY)) == ("DOWN", ref, "process", pid, "normal")
+
+
+async def test_messages_from_one_sender_arrive_in_order() -> None:
+    """Messages from one process to another are received in the order sent."""
+
+    async def burst(to: Pid) -> None:
+        for i in range(500):
+            actors.send(to, ("n", i))
+
+    actors.spawn(burst, actors.self())
+    got = [(await assert_receive(("n", ANY)))[1] for _ in range(500)]
+    assert got == list(range(500))
+
+
+async def test_functions_outside_a_process_raise() -> None:
+    """Calling the process API from plain code (no process) is an error, not a crash."""
+    import contextvars
+
+    def outside() -> None:
+        actors.self()
+
+    with pytest.raises(ErlangError) as e:
+        contextvars.Context().run(outside)
+    assert e.value.reason == "not_a_process"
