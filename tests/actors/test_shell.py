@@ -1,0 +1,148 @@
+"""The shell (``python -m actors``), driven through a real pseudo-terminal as a person
+would type at it: processes, messages, flush(), i(), regs(), a linked crash, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROMPT = ">>> "
+PID = r"<0\.\d+\.0>"
+
+
+class Session:
+    def __init__(self) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), TERM="dumb", PYTHON_BASIC_REPL="1")
+        self.child = pexpect.spawn(
+            sys.executable, ["-m", "actors"], cwd=str(ROOT), env=env, encoding="utf-8", timeout=15
+        )
+        self.child.expect(r"The calling thread is process (<0\.\d+\.0>)")
+        self.child.delaybeforesend = None
+        self.first_pid = self.child.match.group(1)
+        self.child.expect_exact(PROMPT)
+
+    def run(self, line: str) -> str:
+        """Type `line`, wait for the next prompt; what the shell printed in between."""
+        self.child.sendline(line)
+        self.child.expect_exact(PROMPT)
+        out = self.child.before.replace("\r\n", "\n")
+        first, _, rest = out.partition("\n")  # drop the echo of the typed line
+        return rest.strip("\n")
+
+    def define(self, *lines: str) -> None:
+        """Type a multi-line definition (a blank line ends it)."""
+        for line in lines:
+            self.child.sendline(line)
+            self.child.expect_exact("... ")
+        self.run("")
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.sendline("q()")
+            self.child.expect(pexpect.EOF)
+        self.child.close()
+
+
+@pytest.fixture
+def shell() -> Iterator[Session]:
+    s = Session()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def test_shell_session(shell: Session) -> None:
+    """A session as in erl: self(), spawn, send, receive, flush(), i(), regs()."""
+    me = shell.run("self()")
+    assert re.fullmatch(PID, me) and me == shell.first_pid
+    # atoms are names and print bare
+    assert shell.run("ok, binary, active, once, infinity, EXIT") == "(ok, binary, active, once, infinity, 'EXIT')"
+    # a process that echoes, typed as an async def using the same (sync) names
+    shell.define(
+        "async def echo():",
+        "    while True:",
+        "        sender, msg = await receive()",
+        "        send(sender, ('echo', msg))",
+    )
+    pid = shell.run("p = spawn(echo); p")
+    assert re.fullmatch(PID, pid)
+    assert shell.run("send(p, (self(), 'hi'))") == f"({me}, 'hi')"
+    assert shell.run("receive(('echo', ANY))") == "('echo', 'hi')"
+    # receive with a timeout, no await needed
+    assert shell.run("receive(timeout=0)") == "TIMEOUT"
+    # flush() prints each queued message as erl does
+    shell.run("send(p, (self(), 1)); send(self(), (tcp, 5, b'hello'))")
+    out = shell.run("flush()")
+    assert out.splitlines() == ['Shell got {"echo",1}', 'Shell got {tcp,5,<<"hello">>}', "ok"]
+    assert shell.run("flush()") == "ok"
+    # i() lists processes with initial call, queue length and status
+    assert shell.run("register('echo_server', p)") == "True"
+    listing = shell.run("i()")
+    assert "Initial Call" in listing and "Status" in listing
+    line = next(ln for ln in listing.splitlines() if ln.startswith(pid))
+    assert "echo" in line and "waiting" in line and "echo_server" in line
+    assert next(ln for ln in listing.splitlines() if ln.startswith(me)).split()[-1] == "running"
+    regs = shell.run("regs()")
+    assert "echo_server" in regs and pid in regs
+    # whereis, process_info and badarg print as erl
+    assert shell.run("whereis('echo_server') == p") == "True"
+    assert shell.run("whereis('nobody')") == "undefined"
+    assert shell.run("send('nobody', 1)") == "** exception error: badarg"
+    assert shell.run("process_info(p, 'status')") == "(status, waiting)"
+    assert shell.run("actors.is_process_alive(p)") == "True"  # the module, sync too
+    assert shell.run("exit(p, kill)") == "True"
+    assert shell.run("is_process_alive(p)") == "False"
+    assert shell.run("self()") == me
+
+
+def test_linked_crash_kills_the_shell_process_which_restarts(shell: Session) -> None:
+    """A linked process that crashes kills the shell's process: erl prints
+    ``** exception exit: Reason`` and the shell carries on with a new pid."""
+    me = shell.run("self()")
+    shell.define(
+        "async def crasher():",
+        "    await receive('go')",
+        "    exit('boom')",
+    )
+    shell.run("c = spawn_link(crasher)")
+    out = shell.run("send(c, 'go')")
+    assert "** exception exit: boom" in out
+    new = shell.run("self()")
+    assert re.fullmatch(PID, new) and new != me
+    # exit/1 at the prompt ends the shell's process too, and it restarts
+    out = shell.run("exit('goodbye')")
+    assert "** exception exit: goodbye" in out
+    assert shell.run("self()") not in (me, new)
+    # a crash while the shell blocks in receive
+    shell.define(
+        "async def raiser(shell):",
+        "    while process_info(shell, 'status') != ('status', 'waiting'):",
+        "        await sleep(1)",
+        "    raise ValueError('bad')",
+    )
+    shell.run("r = spawn_link(raiser, self())")
+    out = shell.run("receive()")
+    assert out.endswith("** exception exit: ValueError('bad')")
+    assert "Error in process" in out  # the crash report, as erl's error report
+
+
+def test_ctrl_c_cancels_a_blocking_receive(shell: Session) -> None:
+    """Ctrl-C while ``receive()`` blocks cancels the call and returns to the prompt;
+    the shell's process and mailbox are intact."""
+    me = shell.run("self()")
+    shell.child.sendline("receive('never')")
+    shell.child.expect_exact("receive('never')")
+    shell.child.sendintr()
+    shell.child.expect_exact(PROMPT)
+    assert "KeyboardInterrupt" in shell.child.before
+    assert shell.run("self()") == me
+    assert shell.run("process_info(self(), 'status')") == "(status, running)"
+    assert shell.run("send(self(), 42); receive()") == "42\n42"
