@@ -90,7 +90,15 @@ def send(dest: Any, msg: Any) -> Any:
         node = current().node  # raises not_a_process
     if dest.__class__ is Pid:
         e = node.table.get(dest)
-        if e is not None:
+        if e.__class__ is Process:  # Process.deliver, inlined: the hot path
+            if e.alive:
+                e.q.append(msg)
+                w = e.waiter
+                if w is not None:
+                    e.waiter = None
+                    if not w.done():
+                        w.set_result(None)
+        elif e is not None:
             e.deliver(msg)  # type: ignore[attr-defined]
         return msg
     if isinstance(dest, str):
@@ -127,7 +135,11 @@ def receive(*patterns: Any, timeout: Any = "infinity") -> Coroutine[Any, Any, An
     It is a plain function returning the process's receive coroutine (one coroutine
     fewer per call); ``await actors.receive(...)`` is all a caller sees.
     """
-    return current().receive(patterns, timeout)
+    try:
+        me = _current.get()
+    except LookupError:
+        me = current()  # raises not_a_process
+    return me.receive(patterns, timeout)
 
 
 def _entity(node: Node, handle: Any) -> Entity | None:

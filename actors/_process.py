@@ -340,7 +340,21 @@ class Process(Entity):
             i = self._start_for(patterns)
         else:
             i = self.head
-            if i < len(q) and q[i] is not _HOLE:  # the common case: take the oldest
+            n = len(q)
+            if i < n and not self.holes:  # the common case: take the oldest, inline
+                msg = q[i]
+                i += 1
+                if i == n:
+                    q.clear()
+                    self.head = self.mark_pos = 0
+                elif i > 32 and i * 2 > n:
+                    del q[:i]
+                    self.mark_pos = max(0, self.mark_pos - i)
+                    self.head = 0
+                else:
+                    self.head = i
+                return msg
+            if i < n and q[i] is not _HOLE:
                 return self._take(i)
         handle: asyncio.TimerHandle | None = None
         try:
