@@ -262,7 +262,7 @@ async def test_78_active_message_size_limited_by_buffer_in_raw_mode() -> None:
             assert b"".join(parts) == data
             assert max(len(p) for p in parts) <= limit, (limit, sorted({len(p) for p in parts})[-5:])
             assert len(parts) >= -(-len(data) // limit)
-            await refute_receive()
+            await refute_receive(("tcp", c, ANY))
 
 
 # --- 79-82: peer close in active modes -----------------------------------------------

@@ -109,7 +109,7 @@ async def test_93_queued_tcp_messages_move_to_new_owner_in_order_others_stay() -
     The mailbox is built without consuming the data messages: ``{active,1}`` and a
     selective receive of the ``tcp_passive`` that follows each one (re-run on OTP 25 this
     way, then ``{active,true}`` before the transfer: the same result)."""
-    async with opened([], [("active", False)]) as (_l, c, a):
+    async with opened([("active", False)], [("active", False)]) as (_l, c, a):
         me = actors.self()
         actors.send(me, "unrelated_before")
         assert await inet.setopts(c, [("active", 1)]) == "ok"
