@@ -169,13 +169,14 @@ async def test_75_switching_modes_replaces_old_mode() -> None:
     ``{active,true}`` then ``{active,2}``: exactly 2 messages, then ``tcp_passive``;
     ``{active,3}`` then ``once``: exactly 1 message."""
     async with opened([("packet", 2)], [("packet", 2), ("active", False)]) as (_l, c, a):
-        for steps, expected in [
+        switches: list[tuple[list[Any], Any]] = [
             ([True, 3], 3),
             ([3, True], True),
             ([3, "once"], "once"),
             (["once", 3], 3),
             ([5, False, 2], 2),
-        ]:
+        ]
+        for steps, expected in switches:
             for v in steps:
                 await ok(inet.setopts(c, [("active", v)]))
             await assert_active(c, expected)

@@ -170,7 +170,7 @@ async def _new_owner(parent: actors.Pid, c: Any) -> None:
 
 async def test_97_after_transfer_new_data_goes_only_to_new_owner() -> None:
     """97 [CP6]: after the transfer, ``{tcp,C,Data}`` goes to the new owner only."""
-    async with opened() as (_l, c, a):
+    async with opened([("active", False)]) as (_l, c, a):
         new = actors.spawn(_new_owner, actors.self(), c)
         assert await gen_tcp.controlling_process(c, new) == "ok"
         assert await gen_tcp.send(a, "new") == "ok"
