@@ -180,7 +180,7 @@ async def test_97_after_transfer_new_data_goes_only_to_new_owner() -> None:
 
 async def test_99_controlling_process_on_closed_socket() -> None:
     """99 [CP8]: ``{error,closed}`` for a closed connected socket and a closed listen socket."""
-    l, c, a = await pair()
+    l, c, a = await pair([("active", False)])
     await close_all(c, a, l)
     assert await gen_tcp.controlling_process(c, actors.self()) == ("error", "closed")
     assert await gen_tcp.controlling_process(l, actors.self()) == ("error", "closed")
