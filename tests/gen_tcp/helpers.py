@@ -50,7 +50,7 @@ async def pair(lopts: Any = (), copts: Any = ()) -> tuple[Any, Any, Any]:
     assert ok == "ok", (ok, port)
     ok, c = await gen_tcp.connect(LOOP, port, copts)
     assert ok == "ok", (ok, c)
-    ok, a = await gen_tcp.accept(ls)
+    ok, a = await gen_tcp.accept(ls, 5000)  # accept(L): bounded so a fault fails, not hangs
     assert ok == "ok", (ok, a)
     return ls, c, a
 

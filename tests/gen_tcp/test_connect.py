@@ -281,8 +281,8 @@ async def test_item37_address_forms_connect(address: Any) -> None:
         assert ok == "ok", c
         ok, a = await gen_tcp.accept(ls, 1000)
         assert ok == "ok"
-        await gen_tcp.close(a)
         assert await inet.peername(c) == ("ok", (LOOP, port))
+        await gen_tcp.close(a)
     finally:
         if ok == "ok":
             await gen_tcp.close(c)
