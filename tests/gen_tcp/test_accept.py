@@ -186,7 +186,8 @@ async def test_item23_accepting_process_owns_socket() -> None:
     """
     ls, port = await _listen()
     pid = actors.spawn(_owning_acceptor, actors.self(), ls)
-    ok, c = await gen_tcp.connect(LOOP, port, [])
+    # C passive: the peer side sends no messages of its own to this (listen owner) process
+    ok, c = await gen_tcp.connect(LOOP, port, [("active", False)])
     try:
         _, a = await assert_receive(("accepted", ANY))
         assert await gen_tcp.send(c, "hi") == "ok"
