@@ -245,6 +245,8 @@ async def close(s: Any) -> Atom:
     p = lookup(s)
     if p is not None:
         p.close()
+        if isinstance(p, TcpSocket):
+            await p.closed()
     return OK
 
 

@@ -167,6 +167,7 @@ class TcpSocket(PortActor):
         "family",
         "exit_on_close",
         "show_econnreset",
+        "lost",
     )
 
     def __init__(self, node: Node, owner: Pid, sock: socket.socket, opts: dict[str, Any], family: str) -> None:
@@ -195,6 +196,7 @@ class TcpSocket(PortActor):
         self.drain_waiters: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.stats = _Stats()
         self.active: Any = opts.get("active", True)
+        self.lost: asyncio.Future[None] | None = None
         self._cache_opts()
 
     def _cache_opts(self) -> None:
@@ -250,6 +252,9 @@ class TcpSocket(PortActor):
                 self._dispatch()
 
     def _on_lost(self, exc: Exception | None) -> None:
+        lost = self.lost
+        if lost is not None and not lost.done():
+            lost.set_result(None)
         if not self.alive:
             return
         self.fd_closed = True
@@ -274,7 +279,7 @@ class TcpSocket(PortActor):
         if self.binary:
             h = self.header
             if h:
-                if len(pkt) <= h:
+                if len(pkt) < h:
                     return list(pkt)
                 return [*pkt[:h], pkt[h:]]
             return pkt
@@ -470,7 +475,7 @@ class TcpSocket(PortActor):
                 return E_CLOSED
             if self.fd_closed or self.send_failed or t.is_closing():
                 return self._send_closed()
-        frame = encode_packet(self.code, payload) if self.code != RAW_CODE else None
+        frame = encode_packet(self.opts["packet"], payload) if self.code != RAW_CODE else None
         if frame is None:
             t.write(payload)
         else:
@@ -627,12 +632,22 @@ class TcpSocket(PortActor):
                 d.set_result(None)
         t = self.transport
         if t is not None:
+            if not t.is_closing() and t.get_write_buffer_size() == 0:
+                # the descriptor goes when the transport calls connection_lost: `closed`
+                # lets gen_tcp.close wait for that, as Erlang's close frees it at once
+                self.lost = self.node.loop.create_future()
             if self.error is not None:
                 t.abort()
             else:
                 t.close()
         else:
             self.sock.close()
+
+    async def closed(self) -> None:
+        """Wait until the OS socket of a port that was just closed is released."""
+        lost = self.lost
+        if lost is not None and not lost.done():
+            await lost
 
     # -- information ---------------------------------------------------------------------
 
