@@ -357,6 +357,7 @@ class Process(Entity):
             if i < n and q[i] is not _HOLE:
                 return self._take(i)
         handle: asyncio.TimerHandle | None = None
+        expired: list[bool] | None = None
         try:
             while True:
                 if self.q is not q:  # rebuilt by extract/compaction: rescan from head
@@ -385,17 +386,19 @@ class Process(Entity):
                     finally:
                         self.waiter = None
                 else:
-                    if seconds == 0.0:
+                    if seconds == 0.0 or (expired is not None and expired[0]):
                         return TIMEOUT
                     w = self.waiter = self.loop.create_future()
-                    if handle is None:
-                        handle = self.loop.call_later(seconds, _wake, w)
+                    if expired is None:
+                        # The timer wakes whichever future the process waits on then,
+                        # and leaves a flag: a wake by a message that does not match
+                        # must not make the receive forget its deadline.
+                        expired = [False]
+                        handle = self.loop.call_later(seconds, _expire, self, expired)
                     try:
                         await w
                     finally:
                         self.waiter = None
-                    if w.result() is TIMEOUT:
-                        seconds = 0.0  # one last scan, then TIMEOUT
         finally:
             if handle is not None:
                 handle.cancel()
@@ -479,9 +482,14 @@ class Process(Entity):
                 cb(self)
 
 
-def _wake(w: asyncio.Future[Any]) -> None:
-    if not w.done():
-        w.set_result(TIMEOUT)
+def _expire(proc: Process, expired: list[bool]) -> None:
+    """A receive's timeout passed: flag it and wake the process if it waits."""
+    expired[0] = True
+    w = proc.waiter
+    if w is not None:
+        proc.waiter = None
+        if not w.done():
+            w.set_result(None)
 
 
 def _timeout_seconds(timeout: Any) -> float | None:

@@ -233,3 +233,20 @@ async def test_resumed_receive_does_not_retest_earlier_messages() -> None:
     assert actors.process_info(me(), "message_queue_len") == ("message_queue_len", 1050)
     while await actors.receive(timeout=0) is not TIMEOUT:
         pass
+
+
+async def test_timeout_holds_while_non_matching_messages_arrive() -> None:
+    """``receive x -> ok after 50 -> timeout end`` still times out when other messages
+    keep arriving during the wait (they wake the process but do not reset the timer)."""
+
+    async def chatter(to: Pid) -> None:
+        while True:
+            actors.send(to, "noise")
+            if await actors.receive("stop", timeout=5) == "stop":
+                return
+
+    pid = actors.spawn(chatter, me())
+    assert await actors.receive("never", timeout=50) is TIMEOUT
+    actors.send(pid, "stop")
+    while await actors.receive("noise", timeout=0) is not TIMEOUT:
+        pass
