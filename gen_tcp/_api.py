@@ -62,7 +62,10 @@ def _check_socket(s: Any) -> None:
         raise _function_clause()
 
 
-async def connect(address: Any, port: Any = None, options: Any = (), timeout: Any = INFINITY) -> Any:
+_NO_TIMEOUT: Final = Atom("infinity")
+
+
+async def connect(address: Any, port: Any = None, options: Any = (), timeout: Any = _NO_TIMEOUT) -> Any:
     """``gen_tcp:connect/3,4``, and ``connect/2,3`` with a sockaddr map as first argument.
 
     Returns ``("ok", socket)`` or ``("error", reason)``: ``econnrefused``, ``nxdomain``,
@@ -77,6 +80,9 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
         )
         parsed = parse_open_options(options, "connect")
     else:
+        if timeout is _NO_TIMEOUT and not isinstance(address, (tuple, str)):
+            # gen_tcp:connect/3 has a clause per address kind; /4 raises exit:badarg
+            raise _function_clause()
         parsed = parse_open_options(options, "connect", address)
         dport = parse_port(port, "connect", parsed.family)
         found = parse_address(address, parsed.family)
@@ -244,7 +250,7 @@ async def close(s: Any) -> Atom:
     _check_socket(s)
     p = lookup(s)
     if p is not None:
-        p.close()
+        p.close(signal_links=p.owner != current().handle)
         if isinstance(p, TcpSocket):
             await p.closed()
     return OK

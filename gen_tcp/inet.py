@@ -111,6 +111,8 @@ async def port(s: Any) -> Any:
     p = _lookup(s)
     if p is None:
         return E_EINVAL
+    if isinstance(p, TcpSocket) and p.fd_closed:
+        return (ERROR, EBADF)
     try:
         name = p.sock.getsockname()
     except OSError as e:

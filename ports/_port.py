@@ -100,17 +100,24 @@ class PortActor(Entity):
         if sender == self.owner or reason != NORMAL:
             self.close()
 
-    def close(self) -> None:
-        """Close the port: leave the table, drop links silently, release resources."""
+    def close(self, signal_links: bool = False) -> None:
+        """Close the port: leave the table, drop its links, release resources.
+
+        The links end silently, except with `signal_links` (a process other than the
+        owner closed the port): then linked processes get an exit signal ``normal``,
+        so a trapping owner sees ``("EXIT", port, "normal")`` as in Erlang.
+        """
         if not self.alive:
             return
         self.alive = False
         self.node.table.pop(self.handle, None)
-        for h in self.links:
+        links, self.links = self.links, set()
+        for h in links:
             e = self.node.table.get(h)
             if e is not None:
                 e.links.discard(self.handle)
-        self.links = set()
+                if signal_links:
+                    e._exit_signal(self.handle, NORMAL, True)
         self._close_resources()
 
     def _close_resources(self) -> None:

@@ -69,6 +69,7 @@ RAW_CODE: Final = packet_type(0)
 HTTP_CODES: Final = frozenset(packet_type(t) for t in ("http", "httph", "http_bin", "httph_bin"))
 RECV_MAX: Final = 64 * 1024 * 1024
 _NODELAY: Final = (socket.IPPROTO_TCP, socket.TCP_NODELAY)
+DRAIN_POLL: Final = 0.002
 READ_LIMIT_MIN: Final = 65536
 """A port whose data nobody takes stops reading once it buffers this much (or `buffer`)."""
 
@@ -168,6 +169,8 @@ class TcpSocket(PortActor):
         "exit_on_close",
         "show_econnreset",
         "lost",
+        "had_queue",
+        "async_failed",
     )
 
     def __init__(self, node: Node, owner: Pid, sock: socket.socket, opts: dict[str, Any], family: str) -> None:
@@ -197,6 +200,8 @@ class TcpSocket(PortActor):
         self.stats = _Stats()
         self.active: Any = opts.get("active", True)
         self.lost: asyncio.Future[None] | None = None
+        self.had_queue = False
+        self.async_failed = False
         self._cache_opts()
 
     def _cache_opts(self) -> None:
@@ -258,10 +263,23 @@ class TcpSocket(PortActor):
         if not self.alive:
             return
         self.fd_closed = True
+        if exc is not None and self.had_queue:
+            self.async_failed = True
         reason = ECONNRESET if isinstance(exc, ConnectionResetError) else None
         self.send_failed = True
         self._on_eof(reason)
         self._on_drained()
+
+    def _poll_drain(self) -> None:
+        """While senders wait, watch the queue: uvloop reports a drain only when a
+        whole write request is done, inet as soon as the queue is below the low mark."""
+        if not self.drain_waiters:
+            return
+        t = self.transport
+        if t is None or t.is_closing() or t.get_write_buffer_size() <= self.opts["low_watermark"]:
+            self._on_drained()
+        else:
+            self.node.loop.call_later(DRAIN_POLL, self._poll_drain)
 
     def _on_drained(self) -> None:
         self.busy = False
@@ -463,6 +481,12 @@ class TcpSocket(PortActor):
             _log.error("bad_value_on_output_port", port=repr(self.handle), data=repr(data)[:200])
             return E_EINVAL
         t = self.transport
+        if t is not None and t.is_closing() and not self.fd_closed:
+            # the transport saw an error and will report it (connection_lost) on the
+            # next turn of the loop: wait for it, to answer with the real reason
+            if self.lost is None:
+                self.lost = self.node.loop.create_future()
+            await self.closed()
         if self.fd_closed or self.write_shut or t is None or self.send_failed or t.is_closing():
             self.send_failed = self.send_failed or (t is not None and t.is_closing())
             return self._send_closed()
@@ -476,18 +500,38 @@ class TcpSocket(PortActor):
             if self.fd_closed or self.send_failed or t.is_closing():
                 return self._send_closed()
         frame = encode_packet(self.opts["packet"], payload) if self.code != RAW_CODE else None
-        if frame is None:
+        if t.get_write_buffer_size() == 0:
+            # Nothing queued: write at once ourselves, so that a failure is seen here
+            # with its errno (the transport would only report it later).
+            try:
+                if frame is None:
+                    n = self.sock.send(payload)
+                else:
+                    n = self.sock.sendmsg(frame)
+            except (BlockingIOError, InterruptedError):
+                n = 0
+            except OSError as e:
+                self.send_failed = True
+                if isinstance(e, ConnectionResetError) and self.error is None:
+                    self.error = ECONNRESET
+                return self._send_closed()
+            total = len(payload) if frame is None else len(frame[0]) + len(payload)
+            if n < total:
+                # the rest is queued, as the inet driver queues it: a failure while
+                # sending it is reported later (async), not by this send
+                t.write(payload[n:] if frame is None else b"".join(frame)[n:])
+                self.had_queue = True
+        elif frame is None:
             t.write(payload)
+            self.had_queue = True
         else:
             t.writelines(frame)
+            self.had_queue = True
         st = self.stats
         st.send_oct += len(payload)
         st.send_cnt += 1
         if len(payload) > st.send_max:
             st.send_max = len(payload)
-        if t.is_closing() and not self.write_shut:
-            self.send_failed = True
-            return self._send_closed()
         if self.busy and send_timeout != "infinity":
             r = await self._wait_drain(send_timeout)
             if r is not None:
@@ -495,7 +539,15 @@ class TcpSocket(PortActor):
         return OK
 
     def _send_closed(self) -> Any:
-        if not self.exit_on_close or (self.write_shut and not self.fd_closed):
+        if self.write_shut and not self.fd_closed:
+            return E_CLOSED
+        if not self.exit_on_close:
+            # inet: a failure found while sending queued data in the background closes
+            # the connection (then enotconn); one found by a send itself repeats closed
+            if self.async_failed:
+                if self.send_reported:
+                    return E_ENOTCONN
+                self.send_reported = True
             return E_CLOSED
         if self.send_reported:
             return E_ENOTCONN
@@ -511,6 +563,8 @@ class TcpSocket(PortActor):
         loop = self.node.loop
         fut: asyncio.Future[Any] = loop.create_future()
         self.drain_waiters.append(fut)
+        if len(self.drain_waiters) == 1:
+            loop.call_later(DRAIN_POLL, self._poll_drain)
         seconds = _deadline_seconds(send_timeout)
         handle = loop.call_later(seconds, _expire, fut) if seconds is not None else None
         me = current()
@@ -616,8 +670,6 @@ class TcpSocket(PortActor):
                     s.close()
         except OSError as e:
             return (ERROR, reason_from_oserror(e))
-        if how == "read_write":
-            self.close_reported = True
         return OK
 
     def _close_resources(self) -> None:
