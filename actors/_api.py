@@ -93,11 +93,9 @@ def send(dest: Any, msg: Any) -> Any:
         if e.__class__ is Process:  # Process.deliver, inlined: the hot path
             if e.alive:
                 e.q.append(msg)
-                w = e.waiter
-                if w is not None:
-                    e.waiter = None
-                    if not w.done():
-                        w.set_result(None)
+                if e.recv_wait:
+                    e.recv_wait = False
+                    e.sched.wake(e)
         elif e is not None:
             e.deliver(msg)  # type: ignore[attr-defined]
         return msg
@@ -337,7 +335,7 @@ def _status(proc: Process) -> Atom:
         running = False
     if running:
         return Atom("running")
-    if proc.waiter is not None or proc.waiting:
+    if proc.recv_wait or proc.waiting or proc.awaiting is not None:
         return Atom("waiting")
     return Atom("runnable")
 

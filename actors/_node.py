@@ -15,10 +15,12 @@ import itertools
 import os
 import threading
 import traceback
+import types
 from typing import Any, Awaitable, Callable, Final, TypeVar
 
 import structlog
 
+from ._sched import Scheduler
 from ._process import NORMAL, Exit, Entity, Process
 from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref
 
@@ -52,6 +54,7 @@ class Node:
         self.name = name
         self.loop: asyncio.AbstractEventLoop = loop if loop is not None else new_event_loop()
         self.table: dict[Any, Entity] = {}
+        self.sched = Scheduler(self.loop, _finish)
         self.names: dict[str, Any] = {}
         self._pids = itertools.count(80)
         self._refs = itertools.count(0x1F2E3D4C << 40 | 1)
@@ -105,7 +108,7 @@ class Node:
         if monitor_by is not None:
             ref = self.make_ref()
             monitor_by.add_monitor(ref, proc)
-        proc.task = self.loop.create_task(_process_main(proc, fn, args), context=proc.context)
+        self.sched.start(proc, _coroutine(proc, fn, args))
         return proc, ref
 
     def spawn_plain(self, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> Pid:
@@ -115,11 +118,12 @@ class Node:
         pid = Pid(self.name, next(self._pids))
         proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
-        proc.task = self.loop.create_task(_process_main(proc, fn, args), context=proc.context)
+        self.sched.start(proc, _coroutine(proc, fn, args))
         return pid
 
     def new_external_process(self, label: str) -> Process:
-        """A process with no task of its own, driven from another thread (the shell)."""
+        """A process with no coroutine of its own, driven from another thread (the shell):
+        `drive` runs one coroutine at a time as this process."""
         pid = Pid(self.name, next(self._pids))
         proc = Process(self, pid, (Atom(label), Atom("start"), 0), 0)
         self.table[pid] = proc
@@ -199,6 +203,10 @@ class Node:
         self.timers.clear()
 
     async def _drain(self) -> None:
+        # killed processes unwind at their next step (CancelledError at their await)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        self.sched.close_all(self.processes())
         me = asyncio.current_task()
         for _ in range(3):
             tasks = [t for t in asyncio.all_tasks(self.loop) if t is not me]
@@ -207,6 +215,16 @@ class Node:
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    def drive(self, proc: Process, coro: Any, on_done: Callable[[Any, BaseException | None], None]) -> None:
+        """Run `coro` as `proc` (a process made by `new_external_process`); when it ends,
+        call ``on_done(value, exception)`` instead of ending the process."""
+        proc.on_done = on_done
+        self.sched.start(proc, coro)
+
+    def interrupt(self, proc: Process) -> None:
+        """Cancel the coroutine `drive` runs as `proc` (Ctrl-C in the shell)."""
+        self.sched.interrupt(proc, asyncio.CancelledError())
 
     def close(self) -> None:
         """Stop everything on a node whose loop is not running, then close the loop."""
@@ -290,35 +308,63 @@ def _settle(done: asyncio.Future[Any], proc: Process) -> None:
         done.set_exception(ErlangError(proc.reason, "exit"))
 
 
-async def _process_main(proc: Process, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
+async def _raise(exc: BaseException) -> Any:
+    raise exc
+
+
+async def _value(value: Any) -> Any:
+    return value
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _coroutine(proc: Process, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """The coroutine of a new process: ``fn(*args)``, called as that process (a plain
+    function returning an awaitable, such as `actors.receive`, acts for it); a call that
+    fails or returns a plain value still gives a process, which then crashes or ends at
+    its first step."""
     try:
-        result = await fn(*args)
-    except Exit as e:
-        proc.task = None
-        proc.terminate(e.reason)
-    except asyncio.CancelledError:
-        proc.task = None
-        proc.terminate(KILLED)
-    except BaseException as e:  # the process crashed: its exception is the reason
-        proc.task = None
+        coro = proc.context.run(fn, *args)
+    except BaseException as e:  # e.g. wrong arity: the new process crashes, not the caller
+        return _raise(e)
+    if coro.__class__ is not types.CoroutineType and not hasattr(coro, "send"):
+        if hasattr(coro, "__await__"):
+            return _await(coro)
+        return _value(coro)
+    return coro
+
+
+def _finish(proc: Process, value: Any, exc: BaseException | None) -> None:
+    """A process's coroutine ended with `value` or `exc`: end the process accordingly."""
+    on_done = proc.on_done
+    if on_done is not None:
+        proc.on_done = None
+        on_done(value, exc)
+        return
+    if exc is None:
         if proc.alive:
-            proc.crash = e
+            proc.result = value
+            proc.terminate(NORMAL)
+    elif isinstance(exc, Exit):
+        proc.terminate(exc.reason)
+    elif isinstance(exc, asyncio.CancelledError):
+        proc.terminate(KILLED)
+    else:  # the process crashed: its exception is the reason
+        if proc.alive:
+            proc.crash = exc
             _log.error(
                 "process_crashed",
                 pid=repr(proc.handle),
                 registered_name=proc.name,
                 initial_call=proc.initial_call,
-                reason=repr(e),
-                traceback="".join(traceback.format_exception(e)),
+                reason=repr(exc),
+                traceback="".join(traceback.format_exception(exc)),
             )
-            proc.terminate(e)
-        if not isinstance(e, Exception):
-            raise
-    else:
-        if proc.alive:
-            proc.task = None
-            proc.result = result
-            proc.terminate(NORMAL)
+            proc.terminate(exc)
+        if not isinstance(exc, Exception):
+            raise exc
 
 
 def run(fn: Callable[..., Awaitable[T]], *args: Any, node_name: str = LOCAL_NODE) -> T:

@@ -1,4 +1,7 @@
-"""A process: an asyncio task with a pid, a mailbox, links, monitors and exit signals.
+"""A process: a coroutine with a pid, a mailbox, links, monitors and exit signals.
+
+The node's scheduler (`actors._sched`) steps the coroutine; a process waiting in
+`receive` is put back on the run queue by `deliver` or by its timer.
 
 The mailbox is a list read from `head`; a message taken from the middle (selective
 receive) leaves a hole that later compaction removes, so positions stay stable while a
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final
 import structlog
 
 from ._match import TIMEOUT, matches
+from ._sched import suspend
 from ._terms import Atom, ErlangError, Pid, Ref
 
 if TYPE_CHECKING:
@@ -101,11 +105,16 @@ class Process(Entity):
 
     __slots__ = (
         "loop",
-        "task",
+        "sched",
+        "coro",
+        "queued",
+        "recv_wait",
+        "awaiting",
+        "pending_exc",
+        "on_done",
         "q",
         "head",
         "holes",
-        "waiter",
         "_links",
         "_monitors",
         "_monitored_by",
@@ -129,12 +138,17 @@ class Process(Entity):
         self.handle = pid
         self.node = node
         self.loop = node.loop
+        self.sched = node.sched
         self.alive = True
-        self.task: asyncio.Task[Any] | None = None
+        self.coro: Any = None
+        self.queued = False
+        self.recv_wait = False
+        self.awaiting: asyncio.Future[Any] | None = None
+        self.pending_exc: BaseException | None = None
+        self.on_done: Callable[[Any, BaseException | None], None] | None = None
         self.q: list[Any] = []
         self.head = 0
         self.holes = 0
-        self.waiter: asyncio.Future[Any] | None = None
         self._links: set[Any] | None = None
         self._monitors: dict[Ref, Pid] | None = None  # monitors this process holds
         self._monitored_by: dict[Ref, Pid] | None = None  # monitors on this process
@@ -243,11 +257,15 @@ class Process(Entity):
         """Append `msg` to the mailbox and wake the process if it waits for one."""
         if self.alive:
             self.q.append(msg)
-            w = self.waiter
-            if w is not None:
-                self.waiter = None
-                if not w.done():
-                    w.set_result(None)
+            if self.recv_wait:
+                self.recv_wait = False
+                self.sched.wake(self)
+
+    def future_done(self, fut: asyncio.Future[Any]) -> None:
+        """The asyncio future this process awaited is done: resume the process."""
+        if self.awaiting is fut:
+            self.awaiting = None
+            self.sched.wake(self)
 
     def queue_len(self) -> int:
         return len(self.q) - self.head - self.holes
@@ -379,26 +397,20 @@ class Process(Entity):
                         i += 1
                 if not self.alive:
                     raise asyncio.CancelledError()
-                if seconds is None:
-                    w = self.waiter = self.loop.create_future()
-                    try:
-                        await w
-                    finally:
-                        self.waiter = None
-                else:
+                if seconds is not None:
                     if seconds == 0.0 or (expired is not None and expired[0]):
                         return TIMEOUT
-                    w = self.waiter = self.loop.create_future()
                     if expired is None:
-                        # The timer wakes whichever future the process waits on then,
-                        # and leaves a flag: a wake by a message that does not match
-                        # must not make the receive forget its deadline.
+                        # The timer wakes the process whenever it fires and leaves a
+                        # flag: a wake by a message that does not match must not make
+                        # the receive forget its deadline.
                         expired = [False]
                         handle = self.loop.call_later(seconds, _expire, self, expired)
-                    try:
-                        await w
-                    finally:
-                        self.waiter = None
+                self.recv_wait = True
+                try:
+                    await suspend()
+                finally:
+                    self.recv_wait = False
         finally:
             if handle is not None:
                 handle.cancel()
@@ -433,16 +445,8 @@ class Process(Entity):
         if self.q:
             self.q = []
             self.head = self.holes = 0
-        w = self.waiter
-        if w is not None:
-            self.waiter = None
-            if not w.done():
-                w.cancel()
-        task = self.task
-        if task is not None:
-            self.task = None
-            if task is not asyncio.current_task(self.loop):
-                task.cancel()
+        if self.coro is not None:
+            self.sched.interrupt(self, asyncio.CancelledError())
         links = self._links
         if links:
             self._links = None
@@ -485,11 +489,9 @@ class Process(Entity):
 def _expire(proc: Process, expired: list[bool]) -> None:
     """A receive's timeout passed: flag it and wake the process if it waits."""
     expired[0] = True
-    w = proc.waiter
-    if w is not None:
-        proc.waiter = None
-        if not w.done():
-            w.set_result(None)
+    if proc.recv_wait:
+        proc.recv_wait = False
+        proc.sched.wake(proc)
 
 
 def _timeout_seconds(timeout: Any) -> float | None:

@@ -178,7 +178,7 @@ def _format_reason(reason: Any) -> str:
 
 
 def _status(p: Process) -> str:
-    if p.waiter is not None or p.waiting:
+    if p.recv_wait or p.waiting or p.awaiting is not None:
         return "waiting"
     return "runnable"
 

@@ -41,7 +41,7 @@ class ProcessGone(Exception):
 
 
 class ProcessRunner:
-    """Runs calls on a node's loop as one process that has no task of its own.
+    """Runs calls on a node's loop as one process that has no coroutine of its own.
 
     `call` is thread-safe and blocks the calling thread until the call completes. When
     the process dies (an exit signal, ``exit/1``), the next `call` or the blocked one
@@ -53,7 +53,7 @@ class ProcessRunner:
         self.node = node
         self.label = label
         self.process: Process = node.call_soon(node.new_external_process, label)
-        self._task: asyncio.Task[Any] | None = None
+        self._running = False
 
     def renew(self) -> Process:
         """Replace a dead process with a fresh one; returns it."""
@@ -74,14 +74,15 @@ class ProcessRunner:
         loop = self.node.loop
         cf: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
-        def settle(task: asyncio.Task[Any]) -> None:
-            self._task = None
-            if task.cancelled():  # Ctrl-C, or the process was killed while waiting
+        def settle(value: Any, exc: BaseException | None) -> None:
+            self._running = False
+            if exc is None:
+                cf.set_result(value)
+            elif isinstance(exc, asyncio.CancelledError):
+                # Ctrl-C, or the process was killed while waiting
                 cf.set_exception(concurrent.futures.CancelledError())
-            elif (e := task.exception()) is not None:
-                cf.set_exception(e)
             else:
-                cf.set_result(task.result())
+                cf.set_exception(exc)
 
         async def wait_for(awaitable: Any) -> Any:
             return await awaitable
@@ -99,9 +100,8 @@ class ProcessRunner:
                 return
             if inspect.isawaitable(result):
                 coro = result if inspect.iscoroutine(result) else wait_for(result)
-                task = loop.create_task(coro, context=proc.context)
-                self._task = task
-                task.add_done_callback(settle)
+                self._running = True
+                self.node.drive(proc, coro, settle)
             else:
                 cf.set_result(result)
 
@@ -129,8 +129,8 @@ class ProcessRunner:
         """Ctrl-C: cancel the running call on the loop and wait (briefly) until it ends."""
 
         def cancel() -> None:
-            if self._task is not None:
-                self._task.cancel()
+            if self._running:
+                self.node.interrupt(self.process)
             elif not cf.done():
                 cf.cancel()
 

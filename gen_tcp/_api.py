@@ -119,8 +119,7 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
             await loop.sock_connect(sock, sockaddr)
         else:
             try:
-                async with asyncio.timeout(timeout / 1000):
-                    await loop.sock_connect(sock, sockaddr)
+                await asyncio.wait_for(loop.sock_connect(sock, sockaddr), timeout / 1000)
             except TimeoutError:
                 sock.close()
                 return E_TIMEOUT

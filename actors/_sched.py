@@ -1,0 +1,159 @@
+"""The scheduler: drives process coroutines from a run queue, without asyncio Tasks.
+
+A process is a coroutine stepped by `Scheduler.run` with ``coro.send`` inside the
+process's own `contextvars.Context` (so `current()` and user context variables are per
+process, as with tasks). A step ends when the coroutine suspends:
+
+- in `receive` (it yields `SUSPEND`): a message (`Process.deliver`) or the receive's
+  timer puts it back on the run queue;
+- on an asyncio future (a port's reply, a timer, a socket connect): the future's done
+  callback puts it back, exactly as an asyncio Task would resume;
+- with a bare ``yield`` (``asyncio.sleep(0)``): it goes to the back of the queue.
+
+This removes a Future and a Task wakeup from every message hand-off, the cost that
+dominated message passing. The loop keeps running I/O between rounds: one loop callback
+runs at most `BUDGET` steps, then yields to the loop.
+
+Killing a suspended process throws `asyncio.CancelledError` into its coroutine at its
+suspension point (cancelling the future it awaited, as `Task.cancel` does), so its
+``finally`` blocks run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import types
+from typing import TYPE_CHECKING, Any, Final, Generator
+
+if TYPE_CHECKING:
+    from ._process import Process
+
+__all__ = ["Scheduler", "SUSPEND", "suspend", "BUDGET"]
+
+BUDGET: Final = 4096
+"""Steps one loop callback may run before the loop gets a turn for I/O and timers."""
+
+
+class _Suspend:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<suspend>"
+
+
+SUSPEND: Final = _Suspend()
+
+
+@types.coroutine
+def suspend() -> Generator[Any, None, None]:
+    """Suspend the running process until something puts it back on the run queue."""
+    yield SUSPEND
+
+
+class Scheduler:
+    """The run queue of one node's processes."""
+
+    __slots__ = ("loop", "runq", "scheduled", "running", "finish")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, finish: Any) -> None:
+        self.loop = loop
+        self.runq: collections.deque[Process] = collections.deque()
+        self.scheduled = False
+        self.running: Process | None = None
+        self.finish = finish  # finish(proc, value, exc): a coroutine ended
+
+    def wake(self, proc: Process) -> None:
+        """Put `proc` on the run queue (once)."""
+        if not proc.queued:
+            proc.queued = True
+            self.runq.append(proc)
+            if not self.scheduled:
+                self.scheduled = True
+                self.loop.call_soon(self.run)
+
+    def start(self, proc: Process, coro: Any) -> None:
+        """Make `coro` the coroutine of `proc` and schedule its first step."""
+        proc.coro = coro
+        self.wake(proc)
+
+    def interrupt(self, proc: Process, exc: BaseException) -> None:
+        """Throw `exc` into the coroutine of a suspended `proc` at its next step."""
+        if proc.coro is None or proc is self.running:
+            return
+        proc.pending_exc = exc
+        proc.recv_wait = False
+        fut = proc.awaiting
+        if fut is not None:
+            proc.awaiting = None
+            fut.cancel()
+        self.wake(proc)
+
+    def run(self) -> None:
+        """Run queued steps (at most `BUDGET`), then give the loop a turn."""
+        self.scheduled = False
+        runq = self.runq
+        budget = BUDGET
+        while runq and budget:
+            budget -= 1
+            proc = runq.popleft()
+            proc.queued = False
+            coro = proc.coro
+            if coro is None:
+                continue
+            exc = proc.pending_exc
+            self.running = proc
+            try:
+                if exc is None:
+                    y = proc.context.run(coro.send, None)
+                else:
+                    proc.pending_exc = None
+                    y = proc.context.run(coro.throw, exc)
+            except StopIteration as stop:
+                self.running = None
+                proc.coro = None
+                self.finish(proc, stop.value, None)
+                continue
+            except BaseException as e:
+                self.running = None
+                proc.coro = None
+                self.finish(proc, None, e)
+                continue
+            self.running = None
+            if y is SUSPEND:
+                if not proc.alive and proc.pending_exc is None:
+                    proc.pending_exc = asyncio.CancelledError()
+                    self.wake(proc)
+                continue
+            if y is None:
+                proc.queued = True
+                runq.append(proc)
+                continue
+            if getattr(y, "_asyncio_future_blocking", None) is not None:
+                y._asyncio_future_blocking = False
+                proc.awaiting = y
+                y.add_done_callback(proc.future_done)
+                if not proc.alive:
+                    self.interrupt(proc, asyncio.CancelledError())
+                continue
+            proc.pending_exc = RuntimeError(f"a process awaited {y!r}, which is not awaitable here")
+            self.wake(proc)
+        if runq and not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon(self.run)
+
+    def close_all(self, procs: list[Process]) -> None:
+        """Close the coroutines of `procs` (node shutdown): their ``finally`` blocks run."""
+        for proc in procs:
+            coro = proc.coro
+            if coro is not None:
+                proc.coro = None
+                fut = proc.awaiting
+                if fut is not None:
+                    proc.awaiting = None
+                    fut.cancel()
+                try:
+                    proc.context.run(coro.close)
+                except BaseException:  # noqa: BLE001 - shutting down regardless
+                    pass
+        self.runq.clear()
