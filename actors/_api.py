@@ -1,8 +1,8 @@
 """The process API with Erlang's names and results: spawn, send, receive, links, ...
 
 Every function acts for the calling process (`self()`), found through a context
-variable that each process's task carries. `send` and the `spawn` family never block;
-`receive` and `sleep` are coroutines.
+variable set in each process's own context (see `actors._sched`). `send` and the
+`spawn` family never block; `receive` and `sleep` are coroutines.
 """
 
 from __future__ import annotations
