@@ -68,31 +68,39 @@ class PortActor(Entity):
 
     def __init__(self, node: Node, owner: Any, name: str) -> None:
         self.node = node
-        self.handle = Port(node.name, node.new_port_id())
+        self.handle = self._new_handle(node)
         self.owner = owner
         self.name = name
         self.links = set()
         self.alive = True
         node.table[self.handle] = self
-        proc = node.table.get(owner)
+        self._watch_owner(owner)
+
+    def _new_handle(self, node: Node) -> Any:
+        """The port's handle (a subclass may name itself otherwise)."""
+        return Port(node.name, node.new_port_id())
+
+    def _watch_owner(self, owner: Pid) -> None:
+        """Link to the owner, so that its exit closes the port."""
+        proc = self.node.table.get(owner)
         if proc is not None:
             self.links.add(owner)
             proc.links.add(self.handle)
+
+    def _unwatch_owner(self) -> None:
+        old = self.node.table.get(self.owner)
+        if old is not None:
+            old.links.discard(self.handle)
+        self.links.discard(self.owner)
 
     def deliver(self, msg: Any) -> None:
         """A message sent to a port with ``!`` is dropped (commands go through the API)."""
 
     def connect_owner(self, new_owner: Pid) -> None:
         """Make `new_owner` the connected process and move the link to it."""
-        old = self.node.table.get(self.owner)
-        if old is not None:
-            old.links.discard(self.handle)
-        self.links.discard(self.owner)
+        self._unwatch_owner()
         self.owner = new_owner
-        proc = self.node.table.get(new_owner)
-        if proc is not None:
-            self.links.add(new_owner)
-            proc.links.add(self.handle)
+        self._watch_owner(new_owner)
 
     def _exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
         if not self.alive:
