@@ -24,6 +24,7 @@ from ports._address import (
     tuple_to_ip,
 )
 from ports._errors import reason_from_oserror
+from ports._netns import socket_in_netns
 from ports._options import apply_sockopts, parse_open_options
 from ports._tcp import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
 
@@ -103,7 +104,7 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
     if timeout == 0:
         return E_TIMEOUT
     try:
-        sock = socket.socket(family_to_af(family), socket.SOCK_STREAM)
+        sock = _open_socket(parsed, family)
     except OSError as e:
         return (ERROR, reason_from_oserror(e))
     try:
@@ -115,7 +116,9 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
         bind = _bind_addr(parsed, family)
         if bind is not None:
             sock.bind(bind)
-        if timeout == INFINITY:
+        if parsed.fd is not None and _connected(sock):
+            pass  # {fd, F}: a socket connected outside gen_tcp is taken as it is
+        elif timeout == INFINITY:
             await loop.sock_connect(sock, sockaddr)
         else:
             try:
@@ -144,11 +147,29 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
     return (OK, p.handle)
 
 
+def _open_socket(parsed: Any, family: str) -> socket.socket:
+    """The OS socket for connect/listen: the one `{fd, F}` names (the port owns it from
+    now on, as in Erlang), one made in the `{netns, Path}` namespace, or a new one."""
+    if parsed.fd is not None:
+        return socket.socket(fileno=parsed.fd)
+    if parsed.netns is not None:
+        return socket_in_netns(parsed.netns, family_to_af(family))
+    return socket.socket(family_to_af(family), socket.SOCK_STREAM)
+
+
+def _connected(sock: socket.socket) -> bool:
+    try:
+        sock.getpeername()
+    except OSError:
+        return False
+    return True
+
+
 def _bind_addr(parsed: Any, family: str) -> Any:
     """The address to bind before connect/listen, or None to let the OS choose."""
     ip = parsed.ip
     if family == "local":
-        return ip
+        return ip[1] if isinstance(ip, tuple) else ip
     if ip is None and not parsed.port:
         return None
     text = tuple_to_ip(ip) if ip is not None else ("::" if family == "inet6" else "0.0.0.0")
@@ -168,10 +189,7 @@ async def listen(port: Any, options: Any) -> Any:
     if parsed.error is not None:
         return (ERROR, parsed.error)
     try:
-        if parsed.fd is not None:
-            sock = socket.socket(fileno=os.dup(parsed.fd))
-        else:
-            sock = socket.socket(family_to_af(family), socket.SOCK_STREAM)
+        sock = _open_socket(parsed, family)
     except OSError as e:
         return (ERROR, reason_from_oserror(e))
     try:
@@ -182,7 +200,7 @@ async def listen(port: Any, options: Any) -> Any:
             return (ERROR, err)
         if parsed.fd is None:
             if family == "local":
-                sock.bind(parsed.ip)
+                sock.bind(_bind_addr(parsed, family))
             else:
                 ip = parsed.ip
                 text = tuple_to_ip(ip) if ip is not None else ("::" if family == "inet6" else "0.0.0.0")
