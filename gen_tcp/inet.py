@@ -43,6 +43,8 @@ STAT_KEYS: Final = (
     "send_pend",
 )
 EBADF: Final = Atom("ebadf")
+ONCE: Final = Atom("once")
+_STRS: Final = (str, Atom)
 
 
 def _function_clause() -> ErlangError:
@@ -67,6 +69,14 @@ async def setopts(s: Any, options: Any) -> Any:
     socket turns active, and a close seen meanwhile is reported after it.
     """
     p = _lookup(s)
+    if p.__class__ is TcpSocket and options.__class__ is list and len(options) == 1:
+        # the hot path of every {active, once} loop: ("active", true | false | once)
+        opt = options[0]
+        if opt.__class__ is tuple and len(opt) == 2 and opt[0] == "active":
+            value = opt[1]
+            if value is True or value is False or (value.__class__ in _STRS and value == "once"):
+                p.activate(ONCE if value is not True and value is not False else value)
+                return OK
     changes = parse_setopts(options, isinstance(p, TcpListen))
     if p is None:
         return E_EINVAL

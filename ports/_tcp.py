@@ -595,6 +595,12 @@ class TcpSocket(PortActor):
         if isinstance(owner, Process):
             owner.deliver((TCP_PASSIVE, self.handle))
 
+    def activate(self, value: Any) -> None:
+        """``setopts([{active, true | false | once}])``: the mode only, at once."""
+        self.active = value
+        self.opts["active"] = value
+        self._dispatch()
+
     def replace_opts(self, opts: dict[str, Any]) -> None:
         """Take the port options `inet.setopts` computed; reframe and redeliver."""
         old = self.opts
