@@ -10,5 +10,16 @@ from __future__ import annotations
 from ._packet import decode_packet
 from ._port import Port, PortActor
 from ._tcp import TcpListen, TcpSocket, ports_of
+from ._tcp_socket import SocketHandle, SocketTcpListen, SocketTcpSocket
 
-__all__ = ["decode_packet", "Port", "PortActor", "TcpListen", "TcpSocket", "ports_of"]
+__all__ = [
+    "decode_packet",
+    "Port",
+    "PortActor",
+    "SocketHandle",
+    "SocketTcpListen",
+    "SocketTcpSocket",
+    "TcpListen",
+    "TcpSocket",
+    "ports_of",
+]
