@@ -26,7 +26,10 @@ from ports._address import (
 from ports._errors import reason_from_oserror
 from ports._netns import socket_in_netns
 from ports._options import apply_sockopts, parse_open_options
+from ports._tcp_socket import SocketHandle
 from ports._tcp import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
+
+from . import _socket_backend
 
 __all__ = [
     "connect",
@@ -74,6 +77,8 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
     ``eafnosupport``, or another POSIX reason. Bad options, address or port raise as
     OTP 25's inet backend raises (``exit:badarg`` mostly; see `ports._address`).
     """
+    if _socket_backend.selected(port if isinstance(address, dict) else options):
+        return await _socket_backend.connect(address, port, options, timeout)
     if isinstance(address, dict):
         target, dport = parse_sockaddr(address)
         options, timeout = (port if port is not None else []), (
@@ -183,6 +188,8 @@ async def listen(port: Any, options: Any) -> Any:
     ``badarg`` (an ``exit`` in Erlang); a non-list option argument ``function_clause``.
     ``{active, N}`` with N <= 0 makes the socket passive and sends ``tcp_passive``.
     """
+    if _socket_backend.selected(options):
+        return await _socket_backend.listen(port, options)
     parsed = parse_open_options(options, "listen")
     family = parsed.family
     lport = parse_port(port, "listen", family)
@@ -220,6 +227,8 @@ async def accept(listen_socket: Any, timeout: Any = INFINITY) -> Any:
     """``gen_tcp:accept/1,2``: ``("ok", socket)``, ``("error", "timeout")``,
     ``("error", "closed")`` when the listen socket is (or gets) closed, ``einval`` on a
     socket that is not listening. The caller becomes the new socket's owner."""
+    if listen_socket.__class__ is SocketHandle:
+        return await _socket_backend.accept(listen_socket, timeout)
     _check_socket(listen_socket)
     if not _is_timeout(timeout):
         raise _function_clause()
@@ -234,6 +243,8 @@ async def accept(listen_socket: Any, timeout: Any = INFINITY) -> Any:
 async def send(s: Any, packet: Any) -> Any:
     """``gen_tcp:send/2``: ``"ok"`` or ``("error", reason)`` (``closed``, ``enotconn``,
     ``timeout`` with ``send_timeout``, ``einval`` for data that is not iodata)."""
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.send(s, packet)
     _check_socket(s)
     p = lookup(s)
     if p is None:
@@ -251,6 +262,8 @@ async def recv(s: Any, length: Any, timeout: Any = INFINITY) -> Any:
     ``einval`` (an active socket), ``enotconn`` (a listen socket, or after the close
     was reported), ``ealready`` (another recv is pending), ``enomem`` (N > 64 MiB).
     """
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.recv(s, length, timeout)
     _check_socket(s)
     if length.__class__ is not int or length < 0 or not _is_timeout(timeout):
         raise _function_clause()
@@ -262,8 +275,11 @@ async def recv(s: Any, length: Any, timeout: Any = INFINITY) -> Any:
     return await p.recv(length, timeout)
 
 
-async def close(s: Any) -> Atom:
-    """``gen_tcp:close/1``: always ``ok`` (also for a socket already closed)."""
+async def close(s: Any) -> Any:
+    """``gen_tcp:close/1``: always ``ok`` (also for a socket already closed; the socket
+    backend answers ``{error, closed}`` then)."""
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.close(s)
     _check_socket(s)
     p = lookup(s)
     if p is not None:
@@ -275,6 +291,8 @@ async def close(s: Any) -> Atom:
 
 async def shutdown(s: Any, how: Any) -> Any:
     """``gen_tcp:shutdown/2`` with How ``read``, ``write`` or ``read_write``."""
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.shutdown(s, how)
     _check_socket(s)
     if how not in ("read", "write", "read_write") or not isinstance(how, str):
         raise _function_clause()
@@ -293,6 +311,8 @@ async def controlling_process(s: Any, pid: Any) -> Any:
     In active mode the caller's queued ``{tcp, S, _}`` / ``{tcp_closed, S}`` messages
     move to the new owner, in order.
     """
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.controlling_process(s, pid)
     _check_socket(s)
     if pid.__class__ is not Pid:
         raise _function_clause()

@@ -17,7 +17,10 @@ from ports._errors import format_error as _format_error
 from ports._errors import reason_from_oserror
 from ports._options import OPTIONS, apply_setopts, encode_sockopt, parse_setopts
 from ports._options import getopts as _getopts
+from ports._tcp_socket import SocketHandle
 from ports._tcp import E_EINVAL, E_ENOTCONN, ERROR, OK
+
+from . import _socket_backend
 
 __all__ = [
     "setopts",
@@ -68,6 +71,8 @@ async def setopts(s: Any, options: Any) -> Any:
     ``{tcp_passive, S}``. Data buffered while passive is delivered at once when the
     socket turns active, and a close seen meanwhile is reported after it.
     """
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.setopts(s, options)
     p = _lookup(s)
     if p.__class__ is TcpSocket and options.__class__ is list and len(options) == 1:
         # the hot path of every {active, once} loop: ("active", true | false | once)
@@ -103,6 +108,8 @@ async def getopts(s: Any, options: Any) -> Any:
     """``inet:getopts/2``: ``("ok", [(name, value), ...])`` in the order asked, or
     ``("error", "einval")`` if any name is unknown or unreadable (options the OS lacks,
     such as ``ipv6_v6only`` on IPv4, are left out)."""
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.getopts(s, options)
     p = _lookup(s)
     if not isinstance(options, list):
         raise _function_clause()
@@ -118,6 +125,8 @@ async def getopts(s: Any, options: Any) -> Any:
 
 async def port(s: Any) -> Any:
     """``inet:port/1``: ``("ok", port_number)`` or ``("error", "einval")``."""
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.port(s)
     p = _lookup(s)
     if p is None:
         return E_EINVAL
@@ -133,6 +142,8 @@ async def port(s: Any) -> Any:
 async def peername(s: Any) -> Any:
     """``inet:peername/1``: ``("ok", (address, port))``; ``enotconn`` for a listen
     socket or one whose connection is gone; ``einval`` when closed."""
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.peername(s)
     p = _lookup(s)
     if p is None:
         return E_EINVAL
@@ -147,6 +158,8 @@ async def peername(s: Any) -> Any:
 async def sockname(s: Any) -> Any:
     """``inet:sockname/1``: ``("ok", (address, port))``; ``ebadf`` when the connection
     is gone but the port not yet closed; ``einval`` when closed."""
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.sockname(s)
     p = _lookup(s)
     if p is None:
         return E_EINVAL
@@ -162,6 +175,8 @@ async def getstat(s: Any, options: Any = None) -> Any:
     """``inet:getstat/1,2``: ``("ok", [(name, count), ...])`` with Erlang's real key list
     and order (recv_oct, recv_cnt, recv_max, recv_avg, recv_dvi, send_oct, send_cnt,
     send_max, send_avg, send_pend); an unknown name gives ``("error", "einval")``."""
+    if s.__class__ is SocketHandle:
+        return await _socket_backend.getstat(s, options)
     p = _lookup(s)
     if p is None:
         return E_EINVAL
