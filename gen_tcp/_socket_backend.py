@@ -27,6 +27,7 @@ from ports._address import (
     tuple_to_ip,
 )
 from ports._errors import reason_from_oserror
+from ports._netns import socket_in_netns
 from ports._options import apply_sockopts, parse_open_options
 from ports._tcp import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
 from ports._tcp_socket import (
@@ -113,10 +114,20 @@ def _string_ip(options: list[Any], port: int) -> Any:
     return None
 
 
+def _open_socket(parsed: Any, family: str) -> socket.socket:
+    """The OS socket: the one ``{fd, F}`` names, one in the ``{netns, Path}`` namespace,
+    or a new one (as gen_tcp's inet path opens it)."""
+    if parsed.fd is not None:
+        return socket.socket(fileno=os.dup(parsed.fd))
+    if parsed.netns is not None:
+        return socket_in_netns(parsed.netns, family_to_af(family))
+    return socket.socket(family_to_af(family), socket.SOCK_STREAM)
+
+
 def _bind_addr(parsed: Any, family: str, port: int = 0) -> Any:
     ip = parsed.ip
     if family == "local":
-        return ip
+        return ip[1] if isinstance(ip, tuple) else ip
     if ip is None and not (port or parsed.port):
         return None
     text = tuple_to_ip(ip) if ip is not None else ("::" if family == "inet6" else "0.0.0.0")
@@ -144,10 +155,7 @@ async def listen(port: Any, options: list[Any]) -> Any:
     if parsed.error is not None:
         return (ERROR, parsed.error)
     try:
-        if parsed.fd is not None:
-            sock = socket.socket(fileno=os.dup(parsed.fd))
-        else:
-            sock = socket.socket(family_to_af(family), socket.SOCK_STREAM)
+        sock = _open_socket(parsed, family)
     except OSError as e:
         return (ERROR, reason_from_oserror(e))
     try:
@@ -215,7 +223,7 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
     if timeout == 0:
         return E_TIMEOUT
     try:
-        sock = socket.socket(family_to_af(family), socket.SOCK_STREAM)
+        sock = _open_socket(parsed, family)
     except OSError as e:
         return (ERROR, reason_from_oserror(e))
     try:

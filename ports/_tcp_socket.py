@@ -380,10 +380,10 @@ class SocketTcpSocket(TcpSocket):
     async def recv(self, length: int, timeout: Any) -> Any:
         """``gen_tcp:recv/3``: Length is ignored in packet modes, has no upper limit, and
         ``{error, closed}`` repeats after the end of the stream (items 51, 59, 60)."""
-        if self.active is not False:
-            return E_EINVAL
         if self.close_reported or self.read_shut:
             return E_CLOSED
+        if self.active is not False:
+            return E_EINVAL
         if self.recv_waiter is not None:
             return (ERROR, EALREADY)
         if self.code != RAW_CODE:
@@ -534,6 +534,8 @@ class SocketTcpSocket(TcpSocket):
                 for m in moved:
                     target.deliver(m)
         self.connect_owner(new_owner)
+        if not (isinstance(target, Process) and target.alive):
+            self.close()
         return OK
 
     def setopts(self, options: Any) -> Any:
@@ -673,6 +675,9 @@ class SocketTcpListen(TcpListen):
             return (ERROR, NOT_OWNER)
         if new_owner != caller:
             self.connect_owner(new_owner)
+            target = self.node.table.get(new_owner)
+            if not (isinstance(target, Process) and target.alive):
+                self.close()
         return OK
 
     def setopts(self, options: Any) -> Any:
