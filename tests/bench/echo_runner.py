@@ -92,7 +92,7 @@ def main(argv: list[str]) -> None:
         profiler = cProfile.Profile()
 
     def stop(signum: int, frame: Any) -> None:
-        if profiler is not None:
+        if profiler is not None and profile_file is not None:
             profiler.disable()
             profiler.dump_stats(profile_file)
         os._exit(0)
