@@ -296,9 +296,8 @@ async def recv(s: Any, length: Any, timeout: Any) -> Any:
         p.close()
         reason = (Atom("gen_statem"), Atom("call"), [s[2][0], (Atom("recv"), length, timeout), INFINITY])
         raise ErlangError((Atom("badarith"), reason), "exit")
-    if length < 0:
-        raise _function_clause()
-    return await p.recv(length, timeout)
+    # erl: recv(C, -1, 100) -> {error, timeout}; a negative Length is taken as 0
+    return await p.recv(max(length, 0), timeout)
 
 
 async def close(s: Any) -> Any:

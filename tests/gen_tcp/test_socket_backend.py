@@ -606,3 +606,22 @@ async def test_item164_getstat_unknown_name_closes() -> None:
         assert (await inet.getstat(a, ["recv_oct", "send_oct"]))[0] == "ok"
     finally:
         await close_all(a, ls)
+
+
+async def test_recv_edge_cases() -> None:
+    """erl, socket: ``recv(C,10)`` after the peer sent "abc" and closed ->
+    ``{error,closed}`` twice (the partial data is dropped); ``recv(C,-1,100)`` ->
+    ``{error,timeout}``; ``getstat`` after sends of 8 and 2 bytes reads ``send_max 5``."""
+    ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE])
+    try:
+        assert await gen_tcp.recv(c, -1, 100) == ("error", "timeout")
+        assert await gen_tcp.send(c, "abcdefgh") == "ok"
+        assert await gen_tcp.send(c, "ab") == "ok"
+        ok, stats = await inet.getstat(c, ["send_oct", "send_cnt", "send_max"])
+        assert stats == [("send_oct", 10), ("send_cnt", 2), ("send_max", 5)]
+        assert await gen_tcp.send(a, "abc") == "ok"
+        await gen_tcp.close(a)
+        assert await gen_tcp.recv(c, 10, T) == ("error", "closed")
+        assert await gen_tcp.recv(c, 0, T) == ("error", "closed")
+    finally:
+        await close_all(c, ls)
