@@ -36,7 +36,6 @@ from typing import Any, Callable, Final, Literal, Union
 from actors._terms import Atom, Badarg, ErlangError
 
 from ._address import parse_bind_address, translate_bind
-from ._errors import reason_from_oserror
 
 __all__ = [
     "Option",
@@ -194,7 +193,9 @@ def _raw(v: Any) -> tuple[int, int, bytes]:
 
 
 def _netns(v: Any) -> bytes:
-    if isinstance(v, str):
+    # A file name: a string or a binary. An atom is refused (erl: {netns,foo} is
+    # badarg at open, einval in setopts); Atom is a str subclass, hence `type`.
+    if type(v) is str:
         return v.encode()
     return _binary(v)
 
@@ -326,7 +327,11 @@ OPTIONS: Final[dict[str, Option]] = {
         Option("port", "open", _any, 0, _CL, False),
         Option("fd", "open", _any, None, _CL, False),
         Option("backlog", "open", _any, 5, _L, False),
-        Option("netns", "open", _netns, None, _CL, False),
+        Option(
+            "netns", "open", _netns, None, _ALL, True,
+            note="getopts: the path (a string) the socket was opened with, else left "
+            "out; setopts only stores a new path (erl), the socket does not move",
+        ),
         Option("tcp_module", "open", _any, None, _CL, False),
         Option("inet_backend", "open", _any, Atom("inet"), _CL, False, note="first only"),
     )
@@ -339,6 +344,7 @@ PORT_DEFAULTS: Final[dict[str, Any]] = {
 """The port options of a fresh inet socket (CONFORMANCE items 9 and 40)."""
 
 _BUFFER_SET: Final = "$buffer_set"  # private: buffer was given explicitly on this socket
+_NETNS: Final = "$netns"  # private: the {netns, Path} of this socket (not inherited by accept)
 
 _OPEN_NAMES: Final = {
     CONNECT: frozenset(n for n, o in OPTIONS.items() if CONNECT in o.ops),
@@ -462,7 +468,7 @@ def _recbuf_sets_buffer(port_opts: dict[str, Any], value: int) -> None:
 def encode_sockopt(name: str, value: Any) -> SockOpt:
     if name == "raw":
         level, optname, data = value
-        return (level, optname, data)
+        return (level, optname, _RawValue(data))
     spec = OPTIONS[name].sockopt
     assert spec is not None
     level, optname = spec
@@ -474,21 +480,71 @@ def encode_sockopt(name: str, value: Any) -> SockOpt:
     return (level, optname, int(value))
 
 
-def apply_sockopts(sock: socket.socket, sockopts: list[SockOpt]) -> Atom | None:
-    """Push ``(level, optname, value)`` triples onto ``sock``, in order.
+class _RawValue(bytes):
+    """The value of a ``{raw, Level, Opt, Bin}`` option: inet_drv ignores the kernel's
+    refusal of a raw option even where it names a propagating (level, optname)."""
 
-    Stops at the first one the kernel refuses and returns its reason atom
-    (``einval``, ``eperm``, ``enoprotoopt``...); returns None when all were set.
-    Deviation: inet_drv ignores the errors of a few options (it propagates those of
-    priority, tos, tclass, ttl...); here every kernel error is reported.
+    __slots__ = ()
+
+
+# inet_drv reports a kernel refusal only for these options, and always as einval
+# (erl on Linux: ``{ttl,0}``, ``{tclass,8}`` on IPv4, ``{bind_to_device,<<"nosuch0">>}``,
+# ``{tos,8}`` or ``{ttl,20}`` on a local socket, ``{ipv6_v6only,true}`` on IPv4 ->
+# ``{error,einval}``); the refusals of the others are ignored (``{nodelay,true}``
+# or ``{nopush,true}`` on a local socket, ``{raw,6,9999,_}`` -> ``ok``).
+_PROPAGATE: Final = frozenset(
+    {
+        (_SOL, _SO_PRIORITY),
+        (_IP, socket.IP_TOS),
+        (_IP, socket.IP_TTL),
+        (_IP, _IP_RECVTOS),
+        (_IP, _IP_RECVTTL),
+        (_IP6, _IPV6_TCLASS),
+        (_IP6, _IPV6_RECVTCLASS),
+        (_IP6, socket.IPV6_V6ONLY),
+        (_SOL, _SO_BINDTODEVICE),
+    }
+)
+
+
+def _setsockopt_keeping_prio_tos(sock: socket.socket, level: int, optname: int, value: Any) -> None:
+    """``setsockopt`` as inet_drv's ``setopt_prio_tos_trick``: Linux resets
+    SO_PRIORITY when IP_TOS is set (tos 16 makes priority 6), so the driver saves
+    priority and tos first and puts them back after any other option (only priority
+    after tos; nothing after priority). erl: ``[{tos,16},{priority,3}]`` reads back
+    ``{priority,3}`` whatever the order."""
+    try:
+        prio = sock.getsockopt(_SOL, _SO_PRIORITY)
+        tos = sock.getsockopt(_IP, socket.IP_TOS)
+    except OSError:
+        sock.setsockopt(level, optname, value)
+        return
+    sock.setsockopt(level, optname, value)
+    if (level, optname) == (_SOL, _SO_PRIORITY):
+        return
+    if (level, optname) != (_IP, socket.IP_TOS):
+        try:
+            sock.setsockopt(_IP, socket.IP_TOS, tos)
+        except OSError:
+            pass
+    sock.setsockopt(_SOL, _SO_PRIORITY, prio)
+
+
+def apply_sockopts(sock: socket.socket, sockopts: list[SockOpt]) -> Atom | None:
+    """Push ``(level, optname, value)`` triples onto ``sock``, in order, as inet_drv.
+
+    Keeps SO_PRIORITY and IP_TOS independent (`_setsockopt_keeping_prio_tos`).
+    A kernel refusal of a propagating option (tos, ttl, priority, tclass, recvtos,
+    recvttl, recvtclass, ipv6_v6only, bind_to_device) stops there and returns
+    ``einval``, whatever the errno, as inet_drv does; the refusals of the others
+    (and of every raw option) are ignored. Returns None when nothing was refused.
     """
     for level, optname, value in sockopts:
         try:
-            sock.setsockopt(level, optname, value)
-        except OverflowError:
-            return _EINVAL
-        except OSError as exc:
-            return reason_from_oserror(exc)
+            _setsockopt_keeping_prio_tos(sock, level, optname, value)
+        except (OSError, OverflowError):
+            if (level, optname) in _PROPAGATE and type(value) is not _RawValue:
+                return _EINVAL
     return None
 
 
@@ -759,6 +815,8 @@ def parse_open_options(opts: Any, op: str, target: Any = None) -> OpenOptions:
             out.sockopts.append(encode_sockopt(name, value))
     if out.error is not None and op == CONNECT:
         raise _badarg()
+    if out.netns is not None:
+        port_opts[_NETNS] = out.netns
     out.port_opts = port_opts
     return out
 
@@ -833,6 +891,9 @@ def apply_setopts(
     passive = False
     for name, value in changes:
         spec = OPTIONS[name]
+        if name == "netns":
+            new[_NETNS] = value  # inet_drv stores it; the socket stays where it is
+            continue
         if spec.kind == "port":
             outcome = _apply_port_change(new, name, value)
             if outcome == "tcp_passive":
@@ -922,6 +983,11 @@ def getopts(
         spec = OPTIONS[item]
         if spec.kind == "port":
             out.append((Atom(item), port_opts.get(item, spec.default)))
+            continue
+        if item == "netns":
+            path = port_opts.get(_NETNS)
+            if path is not None:
+                out.append((Atom(item), path.decode("latin-1")))  # a string, as erl
             continue
         if sock is None:
             continue
