@@ -6,8 +6,6 @@ Programmer errors raise as Erlang raises them (`ErlangError` with ``badarg`` or
 
 from __future__ import annotations
 
-import asyncio
-import os
 import socket
 from typing import Any, Final
 
@@ -16,16 +14,13 @@ from actors._terms import Atom, ErlangError, Pid
 from ports import Port, TcpListen, TcpSocket
 from ports._address import (
     Target,
-    family_to_af,
     parse_address,
     parse_port,
     parse_sockaddr,
-    resolve,
-    tuple_to_ip,
 )
 from ports._errors import reason_from_oserror
-from ports._netns import socket_in_netns
-from ports._options import apply_sockopts, parse_open_options
+from ports._open import connected_socket, listening_socket, resolve_target
+from ports._options import parse_open_options
 from ports._tcp_socket import SocketHandle
 from ports._tcp import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
 
@@ -99,44 +94,14 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
         raise ErlangError(Atom("badarg"))
     loop = current().node.loop
     family = target.family
-    if target.host is not None:
-        resolved = await loop.run_in_executor(None, resolve, target.host, family)
-        if isinstance(resolved, tuple):
-            return resolved
-        sockaddr: Any = (resolved, dport, 0, 0) if family == "inet6" else (resolved, dport)
-    else:
-        sockaddr = target.sockaddr(dport)
+    sockaddr = await resolve_target(loop, target, dport)
+    if sockaddr.__class__ is tuple and sockaddr[0] == ERROR:
+        return sockaddr
     if timeout == 0:
         return E_TIMEOUT
-    try:
-        sock = _open_socket(parsed, family)
-    except OSError as e:
-        return (ERROR, reason_from_oserror(e))
-    try:
-        sock.setblocking(False)
-        err = apply_sockopts(sock, parsed.sockopts)
-        if err is not None:
-            sock.close()
-            return (ERROR, err)
-        bind = _bind_addr(parsed, family)
-        if bind is not None:
-            sock.bind(bind)
-        if parsed.fd is not None and _connected(sock):
-            pass  # {fd, F}: a socket connected outside gen_tcp is taken as it is
-        elif timeout == INFINITY:
-            await loop.sock_connect(sock, sockaddr)
-        else:
-            try:
-                await asyncio.wait_for(loop.sock_connect(sock, sockaddr), timeout / 1000)
-            except TimeoutError:
-                sock.close()
-                return E_TIMEOUT
-    except OSError as e:
-        sock.close()
-        return (ERROR, reason_from_oserror(e))
-    except BaseException:
-        sock.close()
-        raise
+    sock = await connected_socket(loop, parsed, family, sockaddr, _seconds(timeout))
+    if not isinstance(sock, socket.socket):
+        return sock
     me = current()
     p = TcpSocket(me.node, me.handle, sock, parsed.port_opts, family)
     try:
@@ -152,33 +117,8 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
     return (OK, p.handle)
 
 
-def _open_socket(parsed: Any, family: str) -> socket.socket:
-    """The OS socket for connect/listen: the one `{fd, F}` names (the port owns it from
-    now on, as in Erlang), one made in the `{netns, Path}` namespace, or a new one."""
-    if parsed.fd is not None:
-        return socket.socket(fileno=parsed.fd)
-    if parsed.netns is not None:
-        return socket_in_netns(parsed.netns, family_to_af(family))
-    return socket.socket(family_to_af(family), socket.SOCK_STREAM)
-
-
-def _connected(sock: socket.socket) -> bool:
-    try:
-        sock.getpeername()
-    except OSError:
-        return False
-    return True
-
-
-def _bind_addr(parsed: Any, family: str) -> Any:
-    """The address to bind before connect/listen, or None to let the OS choose."""
-    ip = parsed.ip
-    if family == "local":
-        return ip[1] if isinstance(ip, tuple) else ip
-    if ip is None and not parsed.port:
-        return None
-    text = tuple_to_ip(ip) if ip is not None else ("::" if family == "inet6" else "0.0.0.0")
-    return (text, parsed.port or 0, 0, 0) if family == "inet6" else (text, parsed.port or 0)
+def _seconds(timeout: Any) -> float | None:
+    return None if timeout == INFINITY else timeout / 1000
 
 
 async def listen(port: Any, options: Any) -> Any:
@@ -195,27 +135,9 @@ async def listen(port: Any, options: Any) -> Any:
     lport = parse_port(port, "listen", family)
     if parsed.error is not None:
         return (ERROR, parsed.error)
-    try:
-        sock = _open_socket(parsed, family)
-    except OSError as e:
-        return (ERROR, reason_from_oserror(e))
-    try:
-        sock.setblocking(False)
-        err = apply_sockopts(sock, parsed.sockopts)
-        if err is not None:
-            sock.close()
-            return (ERROR, err)
-        if parsed.fd is None:
-            if family == "local":
-                sock.bind(_bind_addr(parsed, family))
-            else:
-                ip = parsed.ip
-                text = tuple_to_ip(ip) if ip is not None else ("::" if family == "inet6" else "0.0.0.0")
-                sock.bind((text, lport or parsed.port or 0))
-        sock.listen(max(parsed.backlog, 0))
-    except OSError as e:
-        sock.close()
-        return (ERROR, reason_from_oserror(e))
+    sock = listening_socket(parsed, family, lport)
+    if not isinstance(sock, socket.socket):
+        return sock
     me = current()
     lp = TcpListen(me.node, me.handle, sock, parsed.port_opts, parsed.sockopts, family)
     if parsed.tcp_passive:

@@ -10,8 +10,6 @@ names the CONFORMANCE item. Common rule: a socket that is closed answers
 
 from __future__ import annotations
 
-import asyncio
-import os
 import socket
 from typing import Any, Final
 
@@ -19,16 +17,13 @@ from actors._process import current
 from actors._terms import Atom, ErlangError, Pid
 from ports._address import (
     Target,
-    family_to_af,
     parse_address,
     parse_sockaddr,
-    resolve,
     sockaddr_to_erlang,
-    tuple_to_ip,
 )
 from ports._errors import reason_from_oserror
-from ports._netns import socket_in_netns
-from ports._options import apply_sockopts, parse_open_options
+from ports._open import connected_socket, listening_socket, resolve_target
+from ports._options import parse_open_options
 from ports._tcp import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
 from ports._tcp_socket import (
     E_ENOTSUP,
@@ -114,27 +109,6 @@ def _string_ip(options: list[Any], port: int) -> Any:
     return None
 
 
-def _open_socket(parsed: Any, family: str) -> socket.socket:
-    """The OS socket: the one ``{fd, F}`` names, one in the ``{netns, Path}`` namespace,
-    or a new one (as gen_tcp's inet path opens it)."""
-    if parsed.fd is not None:
-        return socket.socket(fileno=os.dup(parsed.fd))
-    if parsed.netns is not None:
-        return socket_in_netns(parsed.netns, family_to_af(family))
-    return socket.socket(family_to_af(family), socket.SOCK_STREAM)
-
-
-def _bind_addr(parsed: Any, family: str, port: int = 0) -> Any:
-    ip = parsed.ip
-    if family == "local":
-        return ip[1] if isinstance(ip, tuple) else ip
-    if ip is None and not (port or parsed.port):
-        return None
-    text = tuple_to_ip(ip) if ip is not None else ("::" if family == "inet6" else "0.0.0.0")
-    p = port or parsed.port or 0
-    return (text, p, 0, 0) if family == "inet6" else (text, p)
-
-
 async def listen(port: Any, options: list[Any]) -> Any:
     """``gen_tcp:listen/2`` on this backend: a port number is taken modulo 65536 (70000
     and -1 listen, item 5), a non-integer gives ``{error, einval}``, a string ip an
@@ -154,25 +128,9 @@ async def listen(port: Any, options: list[Any]) -> Any:
         return E_ENOTSUP
     if parsed.error is not None:
         return (ERROR, parsed.error)
-    try:
-        sock = _open_socket(parsed, family)
-    except OSError as e:
-        return (ERROR, reason_from_oserror(e))
-    try:
-        sock.setblocking(False)
-        err = apply_sockopts(sock, parsed.sockopts)
-        if err is not None:
-            sock.close()
-            return (ERROR, err)
-        if parsed.fd is None:
-            bind = _bind_addr(parsed, family, lport)
-            if bind is None:
-                bind = ("::", 0, 0, 0) if family == "inet6" else ("0.0.0.0", 0)
-            sock.bind(bind)
-        sock.listen(max(parsed.backlog, 0))
-    except OSError as e:
-        sock.close()
-        return (ERROR, reason_from_oserror(e))
+    sock = listening_socket(parsed, family, lport)
+    if not isinstance(sock, socket.socket):
+        return sock
     me = current()
     opts = socket_port_opts(parsed.port_opts, given)
     lp = SocketTcpListen(me.node, me.handle, sock, opts, parsed.sockopts, family)
@@ -213,43 +171,15 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
     if nodelay_refused(family, parsed.sockopts):
         return E_ENOTSUP
     loop = current().node.loop
-    if target.host is not None:
-        resolved = await loop.run_in_executor(None, resolve, target.host, family)
-        if isinstance(resolved, tuple):
-            return resolved
-        sockaddr: Any = (resolved, dport, 0, 0) if family == "inet6" else (resolved, dport)
-    else:
-        sockaddr = target.sockaddr(dport)
+    sockaddr = await resolve_target(loop, target, dport)
+    if sockaddr.__class__ is tuple and sockaddr[0] == ERROR:
+        return sockaddr
     if timeout == 0:
         return E_TIMEOUT
-    try:
-        sock = _open_socket(parsed, family)
-    except OSError as e:
-        return (ERROR, reason_from_oserror(e))
-    try:
-        sock.setblocking(False)
-        err = apply_sockopts(sock, parsed.sockopts)
-        if err is not None:
-            sock.close()
-            return (ERROR, err)
-        bind = _bind_addr(parsed, family)
-        if bind is not None:
-            sock.bind(bind)
-        if timeout == INFINITY:
-            await loop.sock_connect(sock, sockaddr)
-        else:
-            try:
-                async with asyncio.timeout(timeout / 1000):
-                    await loop.sock_connect(sock, sockaddr)
-            except TimeoutError:
-                sock.close()
-                return E_TIMEOUT
-    except OSError as e:
-        sock.close()
-        return (ERROR, reason_from_oserror(e))
-    except BaseException:
-        sock.close()
-        raise
+    seconds = None if timeout == INFINITY else timeout / 1000
+    sock = await connected_socket(loop, parsed, family, sockaddr, seconds, refusal_raises=False)
+    if not isinstance(sock, socket.socket):
+        return sock
     me = current()
     opts = socket_port_opts(parsed.port_opts, list(options)[1:])
     p = SocketTcpSocket(me.node, me.handle, sock, opts, family)

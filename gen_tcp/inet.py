@@ -6,6 +6,7 @@ is closed answers ``("error", "einval")``, as the inet backend does.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Final
 
 from actors._process import current
@@ -136,7 +137,10 @@ async def port(s: Any) -> Any:
         name = p.sock.getsockname()
     except OSError as e:
         return (ERROR, reason_from_oserror(e))
-    return (OK, name[1] if isinstance(name, tuple) else 0)
+    if isinstance(name, tuple):
+        return (OK, name[1])
+    # a local socket: Erlang answers with its path (<<>> when unbound)
+    return (OK, os.fsencode(name) if isinstance(name, str) else bytes(name or b""))
 
 
 async def peername(s: Any) -> Any:

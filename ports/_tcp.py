@@ -69,6 +69,7 @@ RAW_CODE: Final = packet_type(0)
 HTTP_CODES: Final = frozenset(packet_type(t) for t in ("http", "httph", "http_bin", "httph_bin"))
 RECV_MAX: Final = 64 * 1024 * 1024
 _NODELAY: Final = (socket.IPPROTO_TCP, socket.TCP_NODELAY)
+_V6ONLY: Final = (socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
 DRAIN_POLL: Final = 0.002
 READ_LIMIT_MIN: Final = 65536
 """A port whose data nobody takes stops reading once it buffers this much (or `buffer`)."""
@@ -851,22 +852,22 @@ class TcpListen(PortActor):
     async def _adopt(self, me: Process, got: Any) -> Any:
         if not isinstance(got, socket.socket):
             return got
-        try:
-            err = apply_sockopts(got, self.sockopts)
-        except OSError as e:
-            got.close()
-            return (ERROR, reason_from_oserror(e))
-        if err is not None:
-            got.close()
-            return err
+        # The kernel copies most of the listen socket's options to the accepted one,
+        # but not all (priority: Linux derives it from tos again), so they are set
+        # again, as the listen socket had them; IPV6_V6ONLY cannot change any more.
+        inherited = [o for o in self.sockopts if o[:2] != _V6ONLY]
+        if inherited:
+            try:
+                apply_sockopts(got, inherited)
+            except OSError:
+                pass  # as inet_drv, an option the accepted socket refuses is not an error
         port = TcpSocket(self.node, me.handle, got, accept_port_opts(self.opts), self.family)
         try:
             await port.attach(self.node.loop, self.sockopts)
         except OSError as e:
             port.close()
             return (ERROR, reason_from_oserror(e))
-        if not port.alive:
-            return E_CLOSED
+        # a peer that closed at once is reported by messages after this returns
         return (OK, port.handle)
 
     def _close_resources(self) -> None:

@@ -80,7 +80,6 @@ from ._tcp import (
     DATA,
     E_CLOSED,
     E_EINVAL,
-    E_ENOTCONN,
     E_TIMEOUT,
     EALREADY,
     ECONNRESET,
