@@ -24,7 +24,7 @@ from ports._address import (
 from ports._errors import reason_from_oserror
 from ports._open import connected_socket, listening_socket, resolve_target
 from ports._options import parse_open_options
-from ports._tcp import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
+from ports._tcp import STAT_KEYS, E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
 from ports._tcp_socket import (
     E_ENOTSUP,
     INVALID,
@@ -56,18 +56,6 @@ __all__ = [
 
 INFINITY: Final = Atom("infinity")
 BADARG: Final = Atom("badarg")
-STAT_KEYS: Final = (
-    "recv_oct",
-    "recv_cnt",
-    "recv_max",
-    "recv_avg",
-    "recv_dvi",
-    "send_oct",
-    "send_cnt",
-    "send_max",
-    "send_avg",
-    "send_pend",
-)
 
 
 def selected(options: Any) -> bool:

@@ -19,7 +19,7 @@ from ports._errors import reason_from_oserror
 from ports._options import OPTIONS, apply_setopts, encode_sockopt, parse_setopts
 from ports._options import getopts as _getopts
 from ports._tcp_socket import SocketHandle
-from ports._tcp import E_EINVAL, E_ENOTCONN, ERROR, OK
+from ports._tcp import STAT_KEYS, E_EINVAL, E_ENOTCONN, ERROR, OK
 
 from . import _socket_backend
 
@@ -34,18 +34,6 @@ __all__ = [
     "i",
 ]
 
-STAT_KEYS: Final = (
-    "recv_oct",
-    "recv_cnt",
-    "recv_max",
-    "recv_avg",
-    "recv_dvi",
-    "send_oct",
-    "send_cnt",
-    "send_max",
-    "send_avg",
-    "send_pend",
-)
 EBADF: Final = Atom("ebadf")
 ONCE: Final = Atom("once")
 _STRS: Final = (str, Atom)

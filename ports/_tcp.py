@@ -68,6 +68,19 @@ E_TIMEOUT: Final = (ERROR, TIMEOUT_A)
 RAW_CODE: Final = packet_type(0)
 HTTP_CODES: Final = frozenset(packet_type(t) for t in ("http", "httph", "http_bin", "httph_bin"))
 RECV_MAX: Final = 64 * 1024 * 1024
+STAT_KEYS: Final = (
+    "recv_oct",
+    "recv_cnt",
+    "recv_max",
+    "recv_avg",
+    "recv_dvi",
+    "send_oct",
+    "send_cnt",
+    "send_max",
+    "send_avg",
+    "send_pend",
+)
+"""``inet:getstat/1``'s keys, in the order OTP 25 really returns them (CONFORMANCE 162)."""
 _NODELAY: Final = (socket.IPPROTO_TCP, socket.TCP_NODELAY)
 _V6ONLY: Final = (socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
 DRAIN_POLL: Final = 0.002
@@ -450,6 +463,11 @@ class TcpSocket(PortActor):
         if self.fd_closed and not self.eof:
             self.close_reported = True
             return E_CLOSED
+        return await self._wait_recv(length, timeout)
+
+    async def _wait_recv(self, length: int, timeout: Any) -> Any:
+        """Become the pending recv of `length` bytes: served at once if the data is
+        there, else when it comes, the stream ends, or `timeout` passes."""
         loop = self.node.loop
         fut: asyncio.Future[Any] = loop.create_future()
         self.recv_waiter = (fut, length)

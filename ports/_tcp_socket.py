@@ -96,7 +96,6 @@ from ._tcp import (
     TcpListen,
     TcpSocket,
     _deadline_seconds,
-    _expire,
 )
 
 __all__ = [
@@ -394,29 +393,7 @@ class SocketTcpSocket(TcpSocket):
             return (ERROR, EALREADY)
         if self.code != RAW_CODE:
             length = 0
-        loop = self.node.loop
-        fut: asyncio.Future[Any] = loop.create_future()
-        self.recv_waiter = (fut, length)
-        self._dispatch()
-        if fut.done():
-            return fut.result()
-        seconds = _deadline_seconds(timeout)
-        if seconds == 0:
-            self.recv_waiter = None
-            self._flow()
-            return E_TIMEOUT
-        handle = loop.call_later(seconds, _expire, fut) if seconds is not None else None
-        me = current()
-        me.waiting = True
-        try:
-            return await fut
-        finally:
-            me.waiting = False
-            if handle is not None:
-                handle.cancel()
-            if self.recv_waiter is not None and self.recv_waiter[0] is fut:
-                self.recv_waiter = None
-                self._flow()
+        return await self._wait_recv(length, timeout)
 
     # -- sending -----------------------------------------------------------------------
 
