@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ._terms import Atom, Pid, Ref
+
 __all__ = ["ANY", "TIMEOUT", "matches"]
 
 
@@ -43,6 +45,10 @@ TIMEOUT: Final = _Timeout()
 """What `receive` returns when its timeout passes (it is falsy)."""
 
 
+PLAIN: set[type] = {str, Atom, int, float, bytes, Pid, Ref}
+"""Classes whose patterns match by plain equality (handle types add themselves)."""
+
+
 def matches(pattern: Any, msg: Any) -> bool:
     """Tell whether `msg` matches `pattern` (see the module docstring)."""
     if pattern is ANY:
@@ -52,7 +58,12 @@ def matches(pattern: Any, msg: Any) -> bool:
         if not isinstance(msg, tuple) or len(msg) != len(pattern):
             return False
         for p, m in zip(pattern, msg):
-            if p is not ANY and not matches(p, m):
+            if p is ANY:
+                continue
+            if p.__class__ in PLAIN and m.__class__ is not bool:
+                if p is not m and p != m:  # the common case inline: an atom, a handle
+                    return False
+            elif not matches(p, m):
                 return False
         return True
     if cls is type:

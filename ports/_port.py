@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from actors._match import PLAIN
 from actors._node import Node
 from actors._process import NORMAL, Entity
 from actors._terms import Pid
@@ -52,6 +53,9 @@ class Port:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Port, (self.node, self.port_id))
+
+
+PLAIN.add(Port)  # a socket handle in a receive pattern matches by equality
 
 
 class PortActor(Entity):
