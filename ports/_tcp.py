@@ -23,6 +23,7 @@ import asyncio
 import collections
 import os
 import socket
+import weakref
 from typing import Any, Final
 
 import structlog
@@ -120,17 +121,16 @@ class _Protocol(asyncio.Protocol):
         self.port._on_drained()
 
 
-_ports_hooked: set[int] = set()
+_ports_hooked: weakref.WeakSet[Node] = weakref.WeakSet()
 
 
 def _hook_node(node: Node) -> None:
-    key = id(node)
-    if key in _ports_hooked:
+    """Make the node close every port it still has when it shuts down (once per node)."""
+    if node in _ports_hooked:
         return
-    _ports_hooked.add(key)
+    _ports_hooked.add(node)
 
     def close_all() -> None:
-        _ports_hooked.discard(key)
         for e in list(node.table.values()):
             if isinstance(e, PortActor):
                 e.close()
