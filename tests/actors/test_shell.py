@@ -146,3 +146,21 @@ def test_ctrl_c_cancels_a_blocking_receive(shell: Session) -> None:
     assert shell.run("self()") == me
     assert shell.run("process_info(self(), 'status')") == "(status, running)"
     assert shell.run("send(self(), 42); receive()") == "42\n42"
+
+
+def test_gen_tcp_at_the_prompt(shell: Session) -> None:
+    """gen_tcp and inet work without await at the prompt, as in erl: listen, connect,
+    accept, send; the shell's process owns C and gets ``{tcp,C,"hello"}``; inet.i()
+    lists the sockets; the peer's close arrives as ``tcp_closed``."""
+    assert shell.run("ok, L = gen_tcp.listen(0, [('active', True)])") == ""
+    assert shell.run("ok, P = inet.port(L)") == ""
+    assert shell.run("ok, C = gen_tcp.connect('localhost', P, [])") == ""
+    assert shell.run("ok, A = gen_tcp.accept(L, 5000)") == ""
+    assert shell.run("gen_tcp.send(A, 'hello')") == "ok"
+    assert shell.run("receive(('tcp', C, ANY), timeout=5000)") == "(tcp, #Port<0.2>, 'hello')"
+    listing = shell.run("inet.i()")
+    assert "LISTEN" in listing and listing.count("CONNECTED") == 2, listing
+    assert shell.run("gen_tcp.close(A)") == "ok"
+    assert shell.run("receive(('tcp_closed', C), timeout=5000)") == "(tcp_closed, #Port<0.2>)"
+    assert shell.run("gen_tcp.close(C), gen_tcp.close(L)") == "(ok, ok)"
+    assert "CONNECTED" not in shell.run("inet.i()")
