@@ -22,7 +22,7 @@ from ports._errors import reason_from_oserror
 from ports._open import connected_socket, listening_socket, resolve_target
 from ports._options import parse_open_options
 from ports._tcp_socket import SocketHandle
-from ports._tcp import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
+from ports._tcp import MUST_WAIT, E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
 
 from . import _socket_backend
 
@@ -173,7 +173,10 @@ async def send(s: Any, packet: Any) -> Any:
         return E_CLOSED
     if isinstance(p, TcpListen):
         return E_ENOTCONN
-    return await p.send(packet)
+    r = p.send_now(packet)
+    if r is MUST_WAIT:
+        r = await p.send(packet)
+    return r
 
 
 async def recv(s: Any, length: Any, timeout: Any = INFINITY) -> Any:

@@ -85,6 +85,8 @@ STAT_KEYS: Final = (
 _NODELAY: Final = (socket.IPPROTO_TCP, socket.TCP_NODELAY)
 _V6ONLY: Final = (socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
 DRAIN_POLL: Final = 0.002
+MUST_WAIT: Final = object()
+"""`TcpSocket.send_now`: this send may have to wait; call (await) `TcpSocket.send`."""
 READ_LIMIT_MIN: Final = 65536
 """A port whose data nobody takes stops reading once it buffers this much (or `buffer`)."""
 
@@ -185,6 +187,7 @@ class TcpSocket(PortActor):
         "lost",
         "had_queue",
         "async_failed",
+        "send_timeout",
     )
 
     def __init__(self, node: Node, owner: Pid, sock: socket.socket, opts: dict[str, Any], family: str) -> None:
@@ -229,6 +232,7 @@ class TcpSocket(PortActor):
         self.read_limit = max(self.buffer, READ_LIMIT_MIN)
         self.exit_on_close = o.get("exit_on_close", True)
         self.show_econnreset = o.get("show_econnreset", False)
+        self.send_timeout = o.get("send_timeout", "infinity")
 
     async def attach(self, loop: asyncio.AbstractEventLoop, sockopts: list[Any]) -> None:
         """Wrap the connected OS socket in a transport (called once, by the opener).
@@ -350,7 +354,10 @@ class TcpSocket(PortActor):
             if active is False:
                 break
             try:
-                pkt = self._next(0)
+                if self.code == RAW_CODE:
+                    pkt = self.decoder.next_raw(0, self.buffer)
+                else:
+                    pkt = self.decoder.next()
             except PacketError as e:
                 self._active_error(Atom(e.reason))
                 return
@@ -492,13 +499,35 @@ class TcpSocket(PortActor):
                 self.recv_waiter = None
                 self._flow()
 
+    def send_now(self, data: Any) -> Any:
+        """`send` when it needs no wait (the common case): its result, or `MUST_WAIT`.
+
+        Nothing queued and not busy: the data goes to the kernel here, the rest (if the
+        kernel took only part) to the transport's queue.
+        """
+        t = self.transport
+        if (
+            t is None
+            or self.busy
+            or self.fd_closed
+            or self.write_shut
+            or self.send_failed
+            or t.is_closing()
+            or self.send_timeout != "infinity"
+        ):
+            return MUST_WAIT
+        try:
+            payload = iodata_to_bytes(data)
+        except NotIodata:
+            return self._not_iodata(data)
+        return self._write(t, payload)
+
     async def send(self, data: Any) -> Any:
         """``gen_tcp:send/2`` on this port: queue the data; wait while the port is busy."""
         try:
             payload = iodata_to_bytes(data)
         except NotIodata:
-            _log.error("bad_value_on_output_port", port=repr(self.handle), data=repr(data)[:200])
-            return E_EINVAL
+            return self._not_iodata(data)
         t = self.transport
         if t is not None and t.is_closing() and not self.fd_closed:
             # the transport saw an error and will report it (connection_lost) on the
@@ -509,7 +538,7 @@ class TcpSocket(PortActor):
         if self.fd_closed or self.write_shut or t is None or self.send_failed or t.is_closing():
             self.send_failed = self.send_failed or (t is not None and t.is_closing())
             return self._send_closed()
-        send_timeout = self.opts.get("send_timeout", "infinity")
+        send_timeout = self.send_timeout
         if self.busy:
             r = await self._wait_drain(send_timeout)
             if r is not None:
@@ -518,6 +547,19 @@ class TcpSocket(PortActor):
                 return E_CLOSED
             if self.fd_closed or self.send_failed or t.is_closing():
                 return self._send_closed()
+        r = self._write(t, payload)
+        if r is OK and self.busy and send_timeout != "infinity":
+            r = await self._wait_drain(send_timeout)
+            if r is None:
+                return OK
+        return r
+
+    def _not_iodata(self, data: Any) -> Any:
+        _log.error("bad_value_on_output_port", port=repr(self.handle), data=repr(data)[:200])
+        return E_EINVAL
+
+    def _write(self, t: asyncio.Transport, payload: bytes) -> Any:
+        """Hand `payload` (framed) to the kernel, or queue it behind what is queued."""
         frame = encode_packet(self.opts["packet"], payload) if self.code != RAW_CODE else None
         if t.get_write_buffer_size() == 0:
             # Nothing queued: write at once ourselves, so that a failure is seen here
@@ -551,10 +593,6 @@ class TcpSocket(PortActor):
         st.send_cnt += 1
         if len(payload) > st.send_max:
             st.send_max = len(payload)
-        if self.busy and send_timeout != "infinity":
-            r = await self._wait_drain(send_timeout)
-            if r is not None:
-                return r
         return OK
 
     def _send_closed(self) -> Any:
@@ -618,7 +656,10 @@ class TcpSocket(PortActor):
         """``setopts([{active, true | false | once}])``: the mode only, at once."""
         self.active = value
         self.opts["active"] = value
-        self._dispatch()
+        if self.eof or self.decoder.pending():
+            self._dispatch()
+        elif self.paused:
+            self._flow()
 
     def replace_opts(self, opts: dict[str, Any]) -> None:
         """Take the port options `inet.setopts` computed; reframe and redeliver."""

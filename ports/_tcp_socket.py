@@ -76,6 +76,7 @@ from ._options import (
 )
 from ._packet import encode_packet
 from ._tcp import (
+    MUST_WAIT,
     CLOSED,
     DATA,
     E_CLOSED,
@@ -396,6 +397,10 @@ class SocketTcpSocket(TcpSocket):
         return await self._wait_recv(length, timeout)
 
     # -- sending -----------------------------------------------------------------------
+
+    def send_now(self, data: Any) -> Any:
+        """Never: a send on this backend always goes through `send` (it blocks)."""
+        return MUST_WAIT
 
     async def send(self, data: Any) -> Any:
         """``gen_tcp:send/2`` without a queue: ``ok`` once the kernel took every byte;
