@@ -11,7 +11,7 @@ import asyncio
 from typing import Any, Awaitable, Callable, Coroutine, Final
 
 from ._node import Node
-from ._process import DOWN, EXIT, NOPROC, PROCESS, Entity, Exit, Process, _current, current
+from ._process import INFINITY, DOWN, EXIT, NOPROC, PROCESS, Entity, Exit, Process, _current, current
 from ._terms import Atom, ErlangError, Pid, Ref
 
 __all__ = [
@@ -122,7 +122,7 @@ def _hashable(x: Any) -> bool:
     return True
 
 
-def receive(*patterns: Any, timeout: Any = "infinity") -> Coroutine[Any, Any, Any]:
+def receive(*patterns: Any, timeout: Any = INFINITY) -> Coroutine[Any, Any, Any]:
     """Erlang's ``receive``: take the first queued message that matches a pattern.
 
     With no pattern it takes the first message. Patterns: `ANY`, tuples (element by
