@@ -1,10 +1,11 @@
 """The shell (``python -m actors``): a REPL whose thread is a process of a running node.
 
 The node runs on a thread of its own; the REPL's thread acts as one process of it (a
-process with no task, see `Node.new_external_process`) through `ProcessRunner`. Every
-API function is in the namespace without ``await`` (made by `blocking_namespace`, never
-restated), with ``gen_tcp`` and ``inet`` when they import, the common atoms as names,
-and erl's shell helpers: ``flush()``, ``self()``, ``i()``, ``regs()``, ``q()``.
+process with no coroutine of its own, see `Node.new_external_process`) through
+`ProcessRunner`. Every API function is in the namespace without ``await`` (made by
+`blocking_namespace`, never restated), with what the ``actors.shell`` entry points add
+(``gen_tcp`` and ``inet``), the common atoms as names, and erl's shell helpers:
+``flush()``, ``self()``, ``i()``, ``regs()``, ``q()``.
 
 As in ``erl``: an exit signal that kills the shell's process prints
 ``** exception exit: Reason`` and the shell goes on with a fresh process (a new pid);
@@ -18,6 +19,7 @@ from __future__ import annotations
 import builtins
 import code
 import datetime
+import importlib.metadata
 import sys
 import types
 from typing import Any, Callable, Final, MutableMapping, TextIO
@@ -71,14 +73,10 @@ class Shell(code.InteractiveConsole):
         sync_actors = blocking_namespace(actors, self.runner, exclude=EXCLUDED)
         ns["actors"] = sync_actors
         ns.update({n: getattr(sync_actors, n) for n in actors.__all__ if n not in EXCLUDED})
-        try:  # the gen_tcp layer sits above actors: offer it when it is there
-            import gen_tcp
-            from gen_tcp import inet
-        except ImportError:
-            pass
-        else:
-            ns["gen_tcp"] = blocking_namespace(gen_tcp, self.runner)
-            ns["inet"] = blocking_namespace(inet, self.runner)
+        # Layers above actors (gen_tcp) add their names through the "actors.shell"
+        # entry points: ``extend(namespace, wrap)``, wrap making a module synchronous.
+        for ep in importlib.metadata.entry_points(group=SHELL_EXTENSIONS):
+            ep.load()(ns, lambda module: blocking_namespace(module, self.runner))
         ns.update(flush=self.flush, i=self.i, regs=self.regs, q=self.q)
         return ns
 
@@ -206,6 +204,9 @@ def configure_logging(stream: TextIO | None = None) -> None:
         cache_logger_on_first_use=False,
     )
 
+
+SHELL_EXTENSIONS: Final = "actors.shell"
+"""The entry-point group through which other packages add names to the shell."""
 
 BANNER: Final = (
     "actors shell on node {node} (Python {py}). The calling thread is process {pid}.\n"

@@ -22,29 +22,26 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_actors_never_imports_ports_or_gen_tcp() -> None:
-    """Every module in actors/ (the shell excepted, which only *offers* gen_tcp at its
-    prompt through a guarded import) is free of ports and gen_tcp imports."""
+    """Every module in actors/ is free of ports and gen_tcp imports (the shell gets
+    gen_tcp through the ``actors.shell`` entry points, see gen_tcp/_shell.py)."""
     root = Path(actors.__file__).parent
     files = sorted(root.rglob("*.py"))
     assert files
     offenders = {}
     for f in files:
-        if f.name == "_shell.py":
-            continue
         bad = {m for m in imported_modules(f) if m.split(".")[0] in FORBIDDEN}
         if bad:
             offenders[f.name] = sorted(bad)
     assert offenders == {}
 
 
-def test_the_shell_imports_gen_tcp_only_inside_a_guard() -> None:
-    """The shell reaches gen_tcp only lazily, inside a function, guarded by ImportError,
-    so importing actors (or its shell) never imports gen_tcp or ports."""
-    path = Path(actors.__file__).parent / "_shell.py"
-    if not path.exists():
-        return
-    tree = ast.parse(path.read_text())
-    for node in tree.body:  # module level: no forbidden import
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            assert not any(m.split(".")[0] in FORBIDDEN for m in mods)
+def test_ports_never_imports_gen_tcp() -> None:
+    """ports/ sits below gen_tcp: none of its modules imports gen_tcp."""
+    import ports
+
+    root = Path(ports.__file__).parent
+    offenders = {
+        f.name: sorted(m for m in imported_modules(f) if m.split(".")[0] == "gen_tcp")
+        for f in sorted(root.rglob("*.py"))
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
