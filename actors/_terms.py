@@ -14,6 +14,7 @@ __all__ = [
     "Atom",
     "Pid",
     "Ref",
+    "Handle",
     "ErlangError",
     "Badarg",
     "format_term",
@@ -121,8 +122,11 @@ class Pid:
         return (Pid, (self.node, self.number, self.serial))
 
 
-class Ref:
-    """A unique reference, printed as Erlang prints it: ``#Ref<0.1234.5678.91011>``."""
+class Handle:
+    """An immutable, hashable identity: a node's name and a number unique on that node.
+
+    The base of `Ref` and of the ports' `Port`; equal only to a handle of the same class.
+    """
 
     __slots__ = ("node", "number", "_hash")
 
@@ -131,16 +135,16 @@ class Ref:
     _hash: int
 
     def __init__(self, node: str, number: int) -> None:
-        object.__setattr__(self, "node", node)
-        object.__setattr__(self, "number", number)
-        object.__setattr__(self, "_hash", hash((Ref, node, number)))
+        _set(self, "node", node)
+        _set(self, "number", number)
+        _set(self, "_hash", hash((type(self), node, number)))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Ref is immutable")
+        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __eq__(self, other: object) -> bool:
         return (
-            other.__class__ is Ref
+            other.__class__ is self.__class__
             and self.number == other.number
             and self.node == other.node
         )
@@ -151,12 +155,19 @@ class Ref:
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.node, self.number))
+
+
+class Ref(Handle):
+    """A unique reference, printed as Erlang prints it: ``#Ref<0.1234.5678.91011>``."""
+
+    __slots__ = ()
+
     def __repr__(self) -> str:
         n = self.number
         return f"#Ref<0.{(n >> 40) & 0xFFFFFFFF}.{(n >> 20) & 0xFFFFF}.{n & 0xFFFFF}>"
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Ref, (self.node, self.number))
 
 
 class ErlangError(Exception):

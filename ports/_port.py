@@ -13,46 +13,23 @@ from typing import Any
 from actors._match import PLAIN
 from actors._node import Node
 from actors._process import NORMAL, Entity
-from actors._terms import Pid
+from actors._terms import Handle, Pid
 
 __all__ = ["Port", "PortActor"]
 
 
-class Port:
+class Port(Handle):
     """A port handle, printed as Erlang prints it: ``#Port<0.5>``. Immutable, hashable."""
 
-    __slots__ = ("node", "port_id", "_hash")
+    __slots__ = ()
 
-    node: str
-    port_id: int
-    _hash: int
-
-    def __init__(self, node: str, port_id: int) -> None:
-        object.__setattr__(self, "node", node)
-        object.__setattr__(self, "port_id", port_id)
-        object.__setattr__(self, "_hash", hash((Port, node, port_id)))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Port is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            other.__class__ is Port
-            and self.port_id == other.port_id
-            and self.node == other.node
-        )
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __hash__(self) -> int:
-        return self._hash
+    @property
+    def port_id(self) -> int:
+        """The port's number on its node."""
+        return self.number
 
     def __repr__(self) -> str:
-        return f"#Port<0.{self.port_id}>"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Port, (self.node, self.port_id))
+        return f"#Port<0.{self.number}>"
 
 
 PLAIN.add(Port)  # a socket handle in a receive pattern matches by equality
