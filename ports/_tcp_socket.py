@@ -75,6 +75,7 @@ from ._options import (
     parse_setopts,
 )
 from ._packet import encode_packet
+from ._port import PortActor
 from ._tcp import (
     MUST_WAIT,
     CLOSED,
@@ -251,7 +252,31 @@ def _unwatch(port: Any) -> None:
 # The connected socket.
 
 
-class SocketTcpSocket(TcpSocket):
+class _SocketBackendPort(PortActor):
+    """What both socket-backend ports share: the tuple handle, and an owner that is
+    monitored (its exit closes the port) rather than linked."""
+
+    __slots__ = ()
+
+    def _new_handle(self, node: Node) -> Any:
+        return _new_socket_handle(node)
+
+    def _watch_owner(self, owner: Pid) -> None:
+        _watch(self, owner)
+
+    def _unwatch_owner(self) -> None:
+        _unwatch(self)
+
+    def _owner_down(self, proc: Process) -> None:
+        if self.alive and proc.handle == self.owner:
+            self.close()
+
+    def _owner_gone(self, owner: Pid) -> None:
+        if self.alive and owner == self.owner:
+            self.close()
+
+
+class SocketTcpSocket(_SocketBackendPort, TcpSocket):
     """A connected TCP socket with the socket backend's behaviour (see the module doc)."""
 
     __slots__ = (
@@ -274,23 +299,6 @@ class SocketTcpSocket(TcpSocket):
         self.send_lock = asyncio.Lock()
         self.send_error: Any = None
         self._set_decoder()
-
-    def _new_handle(self, node: Node) -> Any:
-        return _new_socket_handle(node)
-
-    def _watch_owner(self, owner: Pid) -> None:
-        _watch(self, owner)
-
-    def _unwatch_owner(self) -> None:
-        _unwatch(self)
-
-    def _owner_down(self, proc: Process) -> None:
-        if self.alive and proc.handle == self.owner:
-            self.close()
-
-    def _owner_gone(self, owner: Pid) -> None:
-        if self.alive and owner == self.owner:
-            self.close()
 
     def _set_decoder(self) -> None:
         o = self.opts
@@ -612,28 +620,11 @@ def _ours(h: Any) -> Any:
 # The listen socket.
 
 
-class SocketTcpListen(TcpListen):
+class SocketTcpListen(_SocketBackendPort, TcpListen):
     """A listening socket of the socket backend: ``accept(L, 0)`` never takes a pending
     connection (item 15); the owner is monitored; accepted sockets are socket-backend."""
 
     __slots__ = ()
-
-    def _new_handle(self, node: Node) -> Any:
-        return _new_socket_handle(node)
-
-    def _watch_owner(self, owner: Pid) -> None:
-        _watch(self, owner)
-
-    def _unwatch_owner(self) -> None:
-        _unwatch(self)
-
-    def _owner_down(self, proc: Process) -> None:
-        if self.alive and proc.handle == self.owner:
-            self.close()
-
-    def _owner_gone(self, owner: Pid) -> None:
-        if self.alive and owner == self.owner:
-            self.close()
 
     async def accept(self, timeout: Any) -> Any:
         """``gen_tcp:accept/2``; a timeout of 0 gives ``{error, timeout}`` at once."""
