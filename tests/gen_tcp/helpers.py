@@ -11,22 +11,49 @@ Small and stable on purpose: other test files import these.
   with that ``kind`` (``"exit"`` or ``"error"``) and ``reason``.
 - `wait_blocked(pid)`: wait until a process is blocked (``process_info`` status
   ``waiting``), e.g. inside ``accept`` or ``recv``; no sleep is used as synchronisation.
+- `opened(lopts, copts)`: ``async with``: `pair` whose three sockets are closed (A, C, L)
+  when the block ends.
+- `scoped_pair(lopts, copts)`: ``async with``: its own listen/connect/accept (connect and
+  accept bounded by 5000 ms, no ``inet_backend`` handling); closes A first, then C, then L,
+  each one only if it was opened.
+- `next_msg(timeout)`: the first message in the mailbox; `about(s)` / `next_about(s)`: a
+  receive pattern for, and the next message about, socket `s`.
+- `inet_defaults(recbuf, sndbuf)`: the recorded inet-backend option defaults, in order,
+  with the kernel-dependent ``recbuf`` / ``sndbuf`` given.
+- `random_writes(seed)`: 1 MiB of reproducible random bytes cut into random-sized chunks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import random
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
 import actors
 import gen_tcp
+from actors.testing import assert_receive
 from gen_tcp import inet
 
-__all__ = ["LOOP", "pair", "close_all", "closed_port", "raises", "wait_blocked", "elapsed_ms"]
+__all__ = [
+    "LOOP",
+    "pair",
+    "close_all",
+    "closed_port",
+    "raises",
+    "wait_blocked",
+    "elapsed_ms",
+    "opened",
+    "scoped_pair",
+    "next_msg",
+    "about",
+    "next_about",
+    "inet_defaults",
+    "random_writes",
+]
 
 LOOP = (127, 0, 0, 1)
 
@@ -100,3 +127,108 @@ async def wait_blocked(pid: actors.Pid, limit_ms: int = 2000) -> None:
 def elapsed_ms(t0: float) -> float:
     """Milliseconds since `t0` (a `time.monotonic()` reading)."""
     return (time.monotonic() - t0) * 1000
+
+
+@contextlib.asynccontextmanager
+async def opened(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """``pair(LOpts, COpts)`` whose three sockets are closed when the block ends."""
+    l, c, a = await pair(lopts, copts)
+    try:
+        yield l, c, a
+    finally:
+        await close_all(a, c, l)
+
+
+@contextlib.asynccontextmanager
+async def scoped_pair(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """CONFORMANCE's ``pair(LOpts, COpts)``: listen on loopback, connect, accept.
+
+    Unlike `pair` / `opened`: `lopts` go after ``{ip,Loop}`` as given (no ``inet_backend``
+    handling), connect and accept are bounded by 5000 ms, and each socket is closed only
+    if it was opened. Closes A first, so that a peer that never read resets C and C's
+    queued output is dropped at once, then C, then L.
+    """
+    ok, l = await gen_tcp.listen(0, [("ip", LOOP), *lopts])
+    assert ok == "ok", l
+    try:
+        ok, port = await inet.port(l)
+        assert ok == "ok"
+        ok, c = await gen_tcp.connect(LOOP, port, list(copts), 5000)
+        assert ok == "ok", c
+        try:
+            ok, a = await gen_tcp.accept(l, 5000)
+            assert ok == "ok", a
+            try:
+                yield l, c, a
+            finally:
+                await gen_tcp.close(a)
+        finally:
+            await gen_tcp.close(c)
+    finally:
+        await gen_tcp.close(l)
+
+
+async def next_msg(timeout: int = 2000) -> Any:
+    """The first message in the mailbox, in arrival order (fails after `timeout` ms)."""
+    return await assert_receive(timeout=timeout)
+
+
+def about(s: Any) -> Any:
+    """A receive pattern for any message naming socket `s` (``{tcp,S,_}``, ``{S,{data,_}}``...)."""
+
+    def pred(m: Any) -> bool:
+        return isinstance(m, tuple) and any(type(x) is type(s) and x == s for x in m[:2])
+
+    return pred
+
+
+async def next_about(s: Any, timeout: int = 2000) -> Any:
+    """The next message about socket `s`, in arrival order (fails on timeout)."""
+    return await assert_receive(about(s), timeout=timeout)
+
+
+def inet_defaults(recbuf: int, sndbuf: int) -> list[tuple[str, Any]]:
+    """The inet backend's option defaults as recorded on OTP 25, in ``inet:getopts`` order.
+
+    The same for a listen and a connected socket but for ``recbuf`` and ``sndbuf``, which
+    the kernel sets; the caller gives those.
+    """
+    return [
+        ("active", True),
+        ("packet", 0),
+        ("mode", "list"),
+        ("header", 0),
+        ("exit_on_close", True),
+        ("nodelay", False),
+        ("keepalive", False),
+        ("reuseaddr", False),
+        ("linger", (False, 0)),
+        ("delay_send", False),
+        ("send_timeout", "infinity"),
+        ("send_timeout_close", False),
+        ("show_econnreset", False),
+        ("deliver", "term"),
+        ("packet_size", 0),
+        ("high_watermark", 8192),
+        ("low_watermark", 4096),
+        ("high_msgq_watermark", 8192),
+        ("low_msgq_watermark", 4096),
+        ("buffer", 1460),
+        ("recbuf", recbuf),
+        ("sndbuf", sndbuf),
+        ("tos", 0),
+        ("priority", 0),
+    ]
+
+
+def random_writes(seed: int, total: int = 1 << 20, max_chunk: int = 16384) -> list[bytes]:
+    """`total` random bytes cut into random-sized chunks (1..max_chunk), reproducibly."""
+    rng = random.Random(seed)
+    data = rng.randbytes(total)
+    chunks = []
+    i = 0
+    while i < total:
+        n = rng.randint(1, max_chunk)
+        chunks.append(data[i : i + n])
+        i += n
+    return chunks

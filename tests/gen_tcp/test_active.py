@@ -9,33 +9,16 @@ wait for each expected message in order, then ``refute_receive`` for 100 ms.
 
 from __future__ import annotations
 
-import contextlib
 import random
-from collections.abc import AsyncIterator
 from typing import Any
 
 import actors
 import gen_tcp
 from actors.testing import assert_receive, refute_receive
 from gen_tcp import inet
-from tests.gen_tcp.helpers import LOOP, close_all, pair
+from tests.gen_tcp.helpers import LOOP, next_msg, opened
 
 ANY = actors.ANY
-
-
-@contextlib.asynccontextmanager
-async def opened(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, Any, Any]]:
-    """``pair(LOpts, COpts)`` whose three sockets are closed when the block ends."""
-    l, c, a = await pair(lopts, copts)
-    try:
-        yield l, c, a
-    finally:
-        await close_all(a, c, l)
-
-
-async def next_msg(timeout: int = 2000) -> Any:
-    """The first message in the mailbox, in arrival order (fails after `timeout` ms)."""
-    return await assert_receive(timeout=timeout)
 
 
 async def assert_active(s: Any, expected: Any) -> None:

@@ -12,9 +12,7 @@ the node keeps running, and no byte the peer sent before closing is lost or reor
 
 from __future__ import annotations
 
-import contextlib
 import random
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,24 +21,9 @@ import actors
 import gen_tcp
 from actors.testing import assert_receive, refute_receive
 from gen_tcp import inet
-from tests.gen_tcp.helpers import close_all, pair
+from tests.gen_tcp.helpers import next_msg, opened, random_writes
 
 ANY = actors.ANY
-
-
-@contextlib.asynccontextmanager
-async def opened(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, Any, Any]]:
-    """``pair(LOpts, COpts)`` whose three sockets are closed when the block ends."""
-    l, c, a = await pair(lopts, copts)
-    try:
-        yield l, c, a
-    finally:
-        await close_all(a, c, l)
-
-
-async def next_msg(timeout: int = 2000) -> Any:
-    """The first message in the mailbox, in arrival order (fails after `timeout` ms)."""
-    return await assert_receive(timeout=timeout)
 
 
 async def node_still_works() -> None:
@@ -195,21 +178,6 @@ async def test_106b_close_by_other_process_gives_trapping_owner_exit_normal() ->
 
 
 # --- issue 3: a peer that closes mid-stream loses no byte ----------------------------------
-
-STREAM_SIZE = 1 << 20
-
-
-def random_writes(seed: int, total: int = STREAM_SIZE, max_chunk: int = 16384) -> list[bytes]:
-    """`total` random bytes cut into random-sized chunks (1..max_chunk), reproducibly."""
-    rng = random.Random(seed)
-    data = rng.randbytes(total)
-    chunks = []
-    i = 0
-    while i < total:
-        n = rng.randint(1, max_chunk)
-        chunks.append(data[i : i + n])
-        i += n
-    return chunks
 
 
 async def _writer(parent: actors.Pid, chunks: list[Any], tail: Any = None) -> None:

@@ -21,7 +21,7 @@ from actors import ANY, Atom
 from actors.testing import assert_receive, refute_receive
 from gen_tcp import inet
 
-from .helpers import LOOP, close_all, closed_port, elapsed_ms, pair, raises
+from .helpers import LOOP, close_all, closed_port, elapsed_ms, inet_defaults, pair, raises
 
 IP6_LOOP = (0, 0, 0, 0, 0, 0, 0, 1)
 SOCKET = ("inet_backend", "socket")
@@ -420,32 +420,8 @@ async def test_manual_connect_local_ip_and_port_options() -> None:
 # -- 40-42: the connected socket -----------------------------------------------------------
 
 _KERNEL = _kernel_buffers()
-CONNECTED_DEFAULTS_INET: list[tuple[str, Any]] = [
-    ("active", True),
-    ("packet", 0),
-    ("mode", "list"),
-    ("header", 0),
-    ("exit_on_close", True),
-    ("nodelay", False),
-    ("keepalive", False),
-    ("reuseaddr", False),
-    ("linger", (False, 0)),
-    ("delay_send", False),
-    ("send_timeout", "infinity"),
-    ("send_timeout_close", False),
-    ("show_econnreset", False),
-    ("deliver", "term"),
-    ("packet_size", 0),
-    ("high_watermark", 8192),
-    ("low_watermark", 4096),
-    ("high_msgq_watermark", 8192),
-    ("low_msgq_watermark", 4096),
-    ("buffer", 1460),
-    ("recbuf", _KERNEL["recbuf"]),  # 131072 when recorded
-    ("sndbuf", _KERNEL["sndbuf"]),  # 3939840 when recorded: Linux autotunes it on loopback
-    ("tos", 0),
-    ("priority", 0),
-]
+# recbuf 131072 and sndbuf 3939840 when recorded: Linux autotunes sndbuf on loopback
+CONNECTED_DEFAULTS_INET = inet_defaults(recbuf=_KERNEL["recbuf"], sndbuf=_KERNEL["sndbuf"])
 
 
 @pytest.mark.parametrize(

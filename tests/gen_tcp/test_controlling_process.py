@@ -7,8 +7,6 @@ is accepted, ``L`` listens, all owned by the test process unless a test moves th
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,19 +15,9 @@ import actors
 import gen_tcp
 from actors.testing import assert_receive, refute_receive
 from gen_tcp import inet
-from tests.gen_tcp.helpers import close_all, pair
+from tests.gen_tcp.helpers import close_all, opened, pair
 
 ANY = actors.ANY
-
-
-@contextlib.asynccontextmanager
-async def opened(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, Any, Any]]:
-    """``pair(LOpts, COpts)`` whose three sockets are closed when the block ends."""
-    l, c, a = await pair(lopts, copts)
-    try:
-        yield l, c, a
-    finally:
-        await close_all(a, c, l)
 
 
 async def own_mailbox() -> list[Any]:

@@ -7,17 +7,13 @@ backend); the docstring names it and the exact Erlang result.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
 
 import actors
 import gen_tcp
 from gen_tcp import inet
 
-LOOP = (127, 0, 0, 1)
+from .helpers import LOOP, scoped_pair
 
 STAT_KEYS = [
     "recv_oct",
@@ -32,29 +28,6 @@ STAT_KEYS = [
     "send_pend",
 ]
 ZERO_STATS = [(k, 0) for k in STAT_KEYS]
-
-
-@contextlib.asynccontextmanager
-async def pair(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, Any, Any]]:
-    """CONFORMANCE's ``pair(LOpts, COpts)``: listen on loopback, connect, accept; close all."""
-    ok, l = await gen_tcp.listen(0, [("ip", LOOP), *lopts])
-    assert ok == "ok", l
-    try:
-        ok, port = await inet.port(l)
-        assert ok == "ok"
-        ok, c = await gen_tcp.connect(LOOP, port, list(copts), 5000)
-        assert ok == "ok", c
-        try:
-            ok, a = await gen_tcp.accept(l, 5000)
-            assert ok == "ok", a
-            try:
-                yield l, c, a
-            finally:
-                await gen_tcp.close(a)
-        finally:
-            await gen_tcp.close(c)
-    finally:
-        await gen_tcp.close(l)
 
 
 # -- port, sockname, peername ----------------------------------------------------------------
@@ -78,7 +51,7 @@ async def test_peername_and_sockname_of_connected_sockets_mirror_each_other() ->
     ``sockname(C)`` → ``{ok,{{127,0,0,1},CPort}}``; ``peername(A)`` = ``sockname(C)``,
     ``sockname(A)`` = ``peername(C)`` = ``sockname(L)``; ``inet:port(C)`` →
     ``{ok,CPort}``, ``inet:port(A)`` → ``{ok,LPort}``."""
-    async with pair() as (l, c, a):
+    async with scoped_pair() as (l, c, a):
         ok, lport = await inet.port(l)
         assert ok == "ok"
         ok, (caddr, cport) = await inet.sockname(c)
@@ -94,7 +67,7 @@ async def test_peername_and_sockname_of_connected_sockets_mirror_each_other() ->
 async def test_address_tuple_shapes() -> None:
     """The addresses are Erlang tuples: ``{{127,0,0,1},P}`` is a 2-tuple holding a 4-tuple of
     ints and an int (not a Python ``(str, int)`` sockaddr)."""
-    async with pair() as (_l, c, _a):
+    async with scoped_pair() as (_l, c, _a):
         ok, addr = await inet.peername(c)
         assert ok == "ok"
         assert isinstance(addr, tuple) and len(addr) == 2
@@ -143,7 +116,7 @@ async def test_peername_of_listen_socket_is_enotconn() -> None:
 async def test_info_on_locally_closed_connected_socket_is_einval() -> None:
     """Item 104 [CL2]: on a locally closed connected socket, inet: ``peername``,
     ``sockname``, ``inet:port`` and ``getstat`` → ``{error,einval}``."""
-    async with pair() as (_l, c, _a):
+    async with scoped_pair() as (_l, c, _a):
         assert await gen_tcp.close(c) == "ok"
         assert await inet.peername(c) == ("error", "einval")
         assert await inet.sockname(c) == ("error", "einval")
@@ -180,7 +153,7 @@ async def test_getstat_fixed_keys_in_fixed_order() -> None:
     """Item 162 [OP10]: ``getstat/1`` → ``{ok,[{recv_oct,0},{recv_cnt,0},{recv_max,0},
     {recv_avg,0},{recv_dvi,0},{send_oct,0},{send_cnt,0},{send_max,0},{send_avg,0},
     {send_pend,0}]}`` (no ``send_dvi``)."""
-    async with pair() as (_l, c, a):
+    async with scoped_pair() as (_l, c, a):
         assert await inet.getstat(c) == ("ok", ZERO_STATS)
         assert await inet.getstat(a) == ("ok", ZERO_STATS)
 
@@ -190,7 +163,7 @@ async def test_getstat_counts_traffic() -> None:
     ``recv(A,8)``: C has ``send_oct 8, send_cnt 2, send_max 5, send_avg 4, send_pend 0``
     and zero recv counters; A has ``recv_oct 8`` (``recv_cnt`` 1 there; how the kernel
     coalesces decides it) and zero send counters."""
-    async with pair([("active", False), "binary"], [("active", False), "binary"]) as (_l, c, a):
+    async with scoped_pair([("active", False), "binary"], [("active", False), "binary"]) as (_l, c, a):
         assert await gen_tcp.send(c, b"hello") == "ok"
         assert await gen_tcp.send(c, b"wor") == "ok"
         assert await gen_tcp.recv(a, 8, 2000) == ("ok", b"hellowor")
@@ -223,7 +196,7 @@ async def test_getstat_counts_traffic() -> None:
 async def test_getstat_unknown_name_is_einval() -> None:
     """Item 164 [OP12]: an unknown stat name, inet → ``{error,einval}``; so is the doc's
     ``send_dvi`` (run on OTP 25)."""
-    async with pair() as (_l, c, _a):
+    async with scoped_pair() as (_l, c, _a):
         assert await inet.getstat(c, [actors.Atom("foo")]) == ("error", "einval")
         assert await inet.getstat(c, ["send_dvi"]) == ("error", "einval")
         assert await inet.getstat(c, ["recv_oct", actors.Atom("foo")]) == ("error", "einval")
@@ -243,7 +216,7 @@ async def test_getstat_empty_and_repeated_keys() -> None:
     """Item 164 [OP12]: ``getstat(C,[])`` → ``{ok,[]}``; a repeated key is repeated:
     ``{ok,[{recv_oct,0},{recv_oct,0}]}``; the full list of names, given explicitly, comes
     back in the order asked (run on OTP 25)."""
-    async with pair() as (_l, c, _a):
+    async with scoped_pair() as (_l, c, _a):
         assert await inet.getstat(c, []) == ("ok", [])
         assert await inet.getstat(c, ["recv_oct", "recv_oct"]) == ("ok", [("recv_oct", 0), ("recv_oct", 0)])
         backwards = list(reversed(STAT_KEYS))
@@ -252,7 +225,7 @@ async def test_getstat_empty_and_repeated_keys() -> None:
 
 async def test_getstat_options_not_a_list_raises_function_clause() -> None:
     """A run on OTP 25: ``inet:getstat(C,recv_oct)`` → ``{raised,error,function_clause}``."""
-    async with pair() as (_l, c, _a):
+    async with scoped_pair() as (_l, c, _a):
         with pytest.raises(actors.ErlangError) as info:
             await inet.getstat(c, "recv_oct")
         assert info.value.reason == "function_clause"
@@ -261,6 +234,6 @@ async def test_getstat_options_not_a_list_raises_function_clause() -> None:
 async def test_ip_and_port_not_readable_with_getopts() -> None:
     """Item 165 [OP15]: ``ip`` and ``port`` cannot be read with ``getopts``: inet
     ``{error,einval}`` for both (use ``sockname``)."""
-    async with pair() as (_l, c, _a):
+    async with scoped_pair() as (_l, c, _a):
         assert await inet.getopts(c, ["ip"]) == ("error", "einval")
         assert await inet.getopts(c, ["port"]) == ("error", "einval")

@@ -18,7 +18,7 @@ import gen_tcp
 import ports
 from gen_tcp import inet
 
-from .helpers import LOOP, close_all, pair, raises
+from .helpers import LOOP, close_all, inet_defaults, pair, raises
 
 IP6_LOOP = (0, 0, 0, 0, 0, 0, 0, 1)
 SOCKET = ("inet_backend", "socket")
@@ -270,33 +270,10 @@ async def test_item8_peername_of_listen_socket_enotconn() -> None:
         await gen_tcp.close(ls)
 
 
-LISTEN_DEFAULTS_INET: list[tuple[str, Any]] = [
-    ("active", True),
-    ("packet", 0),
-    ("mode", "list"),
-    ("header", 0),
-    ("exit_on_close", True),
-    ("nodelay", False),
-    ("keepalive", False),
-    ("reuseaddr", False),
-    ("linger", (False, 0)),
-    ("delay_send", False),
-    ("send_timeout", "infinity"),
-    ("send_timeout_close", False),
-    ("show_econnreset", False),
-    ("deliver", "term"),
-    ("packet_size", 0),
-    ("high_watermark", 8192),
-    ("low_watermark", 4096),
-    ("high_msgq_watermark", 8192),
-    ("low_msgq_watermark", 4096),
-    ("buffer", 1460),
-    # the kernel's defaults (net.ipv4.tcp_rmem / tcp_wmem); 131072 / 16384 when recorded
-    ("recbuf", _sysctl_default("tcp_rmem", 131072)),
-    ("sndbuf", _sysctl_default("tcp_wmem", 16384)),
-    ("tos", 0),
-    ("priority", 0),
-]
+# the kernel's defaults (net.ipv4.tcp_rmem / tcp_wmem); 131072 / 16384 when recorded
+LISTEN_DEFAULTS_INET = inet_defaults(
+    recbuf=_sysctl_default("tcp_rmem", 131072), sndbuf=_sysctl_default("tcp_wmem", 16384)
+)
 
 
 @pytest.mark.parametrize("name,value", LISTEN_DEFAULTS_INET, ids=[n for n, _ in LISTEN_DEFAULTS_INET])

@@ -7,55 +7,16 @@ docstring names the item and the exact Erlang result. ``C`` connects, ``A`` is a
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 import actors
 import gen_tcp
-from actors.testing import assert_receive, refute_receive
+from actors.testing import refute_receive
 from gen_tcp import inet
 
-LOOP = (127, 0, 0, 1)
-
-
-@contextlib.asynccontextmanager
-async def pair(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, Any, Any]]:
-    """CONFORMANCE's ``pair(LOpts, COpts)``: listen on loopback, connect, accept; close all."""
-    ok, l = await gen_tcp.listen(0, [("ip", LOOP), *lopts])
-    assert ok == "ok", l
-    try:
-        ok, port = await inet.port(l)
-        assert ok == "ok"
-        ok, c = await gen_tcp.connect(LOOP, port, list(copts), 5000)
-        assert ok == "ok", c
-        try:
-            ok, a = await gen_tcp.accept(l, 5000)
-            assert ok == "ok", a
-            try:
-                yield l, c, a
-            finally:
-                await gen_tcp.close(a)
-        finally:
-            await gen_tcp.close(c)
-    finally:
-        await gen_tcp.close(l)
-
-
-def about(s: Any) -> Any:
-    """A receive pattern for any message naming socket `s` (``{tcp,S,_}``, ``{S,{data,_}}``...)."""
-
-    def pred(m: Any) -> bool:
-        return isinstance(m, tuple) and any(type(x) is type(s) and x == s for x in m[:2])
-
-    return pred
-
-
-async def next_about(s: Any, timeout: int = 2000) -> Any:
-    """The next message about socket `s`, in arrival order (fails on timeout)."""
-    return await assert_receive(about(s), timeout=timeout)
+from .helpers import about, next_about, scoped_pair
 
 
 RAW_PEER = [("active", False), "binary"]  # the accepted side reads raw bytes
@@ -77,7 +38,7 @@ RAW_PEER = [("active", False), "binary"]  # the accepted side reads raw bytes
 async def test_packet_header_on_the_wire(ptype: Any, wire: bytes) -> None:
     """Item 119 [PK1]: sending "hello" puts raw/0 ``<<"hello">>``, 1 ``<<5,"hello">>``,
     2 ``<<0,5,"hello">>``, 4 ``<<0,0,0,5,"hello">>`` (big-endian) on the wire."""
-    async with pair(RAW_PEER, [("packet", ptype), ("active", False)]) as (_l, c, a):
+    async with scoped_pair(RAW_PEER, [("packet", ptype), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(c, "hello") == "ok"
         assert await gen_tcp.recv(a, len(wire), 2000) == ("ok", wire)
         assert await gen_tcp.recv(a, 0, 50) == ("error", "timeout")
@@ -92,7 +53,7 @@ async def test_oversized_payload_is_sent_with_truncated_length(ptype: int, size:
     and the header on the wire is the length mod 2^8 / 2^16 (255→255, 256→0, 300→44,
     65535→65535, 65541→5); no ``emsgsize``."""
     payload = bytes(i % 251 for i in range(size))
-    async with pair(RAW_PEER, [("packet", ptype), ("active", False), "binary"]) as (_l, c, a):
+    async with scoped_pair(RAW_PEER, [("packet", ptype), ("active", False), "binary"]) as (_l, c, a):
         assert await gen_tcp.send(c, payload) == "ok"
         ok, hdr = await gen_tcp.recv(a, ptype, 2000)
         assert ok == "ok"
@@ -106,7 +67,7 @@ async def test_oversized_payload_is_sent_with_truncated_length(ptype: int, size:
 async def test_receiver_splits_packets_written_together() -> None:
     """Item 122 [PK4]: ``<<0,3,"abc",0,2,"de">>`` in one write gives ``{ok,"abc"}`` then
     ``{ok,"de"}``."""
-    async with pair(RAW_PEER, [("packet", 2), ("active", False)]) as (_l, c, a):
+    async with scoped_pair(RAW_PEER, [("packet", 2), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\x00\x03abc\x00\x02de") == "ok"
         assert await gen_tcp.recv(c, 0, 2000) == ("ok", "abc")
         assert await gen_tcp.recv(c, 0, 2000) == ("ok", "de")
@@ -115,7 +76,7 @@ async def test_receiver_splits_packets_written_together() -> None:
 async def test_receiver_reassembles_split_packet_after_timeout() -> None:
     """Item 122 [PK4]: a split ``<<0,5,"ab">>`` makes recv time out (``{error,timeout}``);
     when the rest arrives, inet gives ``{ok,"abcde"}``."""
-    async with pair(RAW_PEER, [("packet", 2), ("active", False)]) as (_l, c, a):
+    async with scoped_pair(RAW_PEER, [("packet", 2), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\x00\x05ab") == "ok"
         assert await gen_tcp.recv(c, 0, 200) == ("error", "timeout")
         assert await gen_tcp.send(a, b"cde") == "ok"
@@ -130,7 +91,7 @@ async def test_packet_size_exceeded_passive_tears_connection_down() -> None:
     11-byte one → ``{error,emsgsize}``; then inet: recv ``{error,enotconn}``, send
     ``{error,enotconn}``, and the peer sees ``{error,closed}``."""
     copts = [("packet", 2), ("packet_size", 10), ("active", False)]
-    async with pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
         assert await gen_tcp.send(a, "0123456789") == "ok"
         assert await gen_tcp.recv(c, 0, 2000) == ("ok", "0123456789")
         assert await gen_tcp.send(a, "0123456789X") == "ok"
@@ -144,7 +105,7 @@ async def test_packet_size_exceeded_active_gives_tcp_error_then_closed() -> None
     """Item 124 [PK7]: active, inet: ``[{tcp_error,'C',emsgsize},{tcp_closed,'C'}]``; the
     peer then gets ``{tcp_closed,_}``; ``getopts`` → ``{error,einval}``."""
     copts = [("packet", 2), ("packet_size", 10), ("active", True)]
-    async with pair([("active", True)], copts) as (_l, c, a):
+    async with scoped_pair([("active", True)], copts) as (_l, c, a):
         assert await gen_tcp.send(a, b"\x00\x0b" + b"x" * 11) == "ok"
         assert await next_about(c) == ("tcp_error", c, "emsgsize")
         assert await next_about(c) == ("tcp_closed", c)
@@ -156,7 +117,7 @@ async def test_packet_size_exceeded_active_gives_tcp_error_then_closed() -> None
 async def test_negative_packet4_length_is_emsgsize() -> None:
     """Item 124 [PK8]: a ``{packet,4}`` header of ``16#FFFFFFFF`` gives the same sequence:
     ``[{tcp_error,'C',emsgsize},{tcp_closed,'C'}]``."""
-    async with pair([("active", False)], [("packet", 4), ("active", True)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("packet", 4), ("active", True)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\xff\xff\xff\xffabc") == "ok"
         assert await next_about(c) == ("tcp_error", c, "emsgsize")
         assert await next_about(c) == ("tcp_closed", c)
@@ -166,7 +127,7 @@ async def test_negative_packet4_length_is_emsgsize() -> None:
 async def test_packet_size_does_not_limit_sending() -> None:
     """Item 125 [PK9]: a 10-byte send with ``packet_size`` 5 → ``ok``, and it is received."""
     copts = [("packet", 2), ("packet_size", 5), ("active", False)]
-    async with pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
         assert await gen_tcp.send(c, "0123456789") == "ok"
         assert await gen_tcp.recv(a, 0, 2000) == ("ok", "0123456789")
 
@@ -177,7 +138,7 @@ async def test_packet_size_does_not_limit_sending() -> None:
 async def test_line_mode_includes_newline_and_partial_line_waits() -> None:
     """Item 126 [PK10]: ``"abc\\ndef\\ngh"``, later ``"i\\n"``: ``{ok,"abc\\n"}``,
     ``{ok,"def\\n"}``, ``{error,timeout}``, ``{ok,"ghi\\n"}``."""
-    async with pair([("active", False)], [("packet", "line"), ("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("packet", "line"), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "abc\ndef\ngh") == "ok"
         assert await gen_tcp.recv(c, 0, 2000) == ("ok", "abc\n")
         assert await gen_tcp.recv(c, 0, 2000) == ("ok", "def\n")
@@ -190,7 +151,7 @@ async def test_line_longer_than_packet_size_is_emsgsize() -> None:
     """Item 128 [PK12]: ``{packet,line},{packet_size,5}`` and a 10-character line →
     ``{error,emsgsize}``; next recv, inet: ``{error,enotconn}``."""
     copts = [("packet", "line"), ("packet_size", 5), ("active", False)]
-    async with pair([("active", False)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False)], copts) as (_l, c, a):
         assert await gen_tcp.send(a, "abcdefghij\n") == "ok"
         assert await gen_tcp.recv(c, 0, 2000) == ("error", "emsgsize")
         assert await gen_tcp.recv(c, 0, 200) == ("error", "enotconn")
@@ -200,7 +161,7 @@ async def test_line_longer_than_buffer_comes_in_buffer_sized_pieces() -> None:
     """Item 128 [PK12]: ``{buffer,10}`` and a 20-character line: inet gives
     ``{ok,"abcdefghij"}``, ``{ok,"klmnopqrst"}``, ``{ok,"\\n"}``."""
     copts = [("packet", "line"), ("buffer", 10), ("active", False)]
-    async with pair([("active", False)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False)], copts) as (_l, c, a):
         assert await gen_tcp.send(a, "abcdefghijklmnopqrst\n") == "ok"
         assert await gen_tcp.recv(c, 0, 2000) == ("ok", "abcdefghij")
         assert await gen_tcp.recv(c, 0, 2000) == ("ok", "klmnopqrst")
@@ -210,7 +171,7 @@ async def test_line_longer_than_buffer_comes_in_buffer_sized_pieces() -> None:
 async def test_partial_line_at_close_is_dropped_passive() -> None:
     """Item 129 [PK13]: line, ``"full\\npartial"`` then close → ``{ok,"full\\n"}``, then
     ``{error,closed}``; ``"partial"`` is never delivered."""
-    async with pair([("active", False)], [("packet", "line"), ("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("packet", "line"), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "full\npartial") == "ok"
         assert await gen_tcp.close(a) == "ok"
         assert await gen_tcp.recv(c, 0, 2000) == ("ok", "full\n")
@@ -219,7 +180,7 @@ async def test_partial_line_at_close_is_dropped_passive() -> None:
 
 async def test_partial_line_at_close_is_dropped_active() -> None:
     """Item 129 [PK13]: active: ``[{tcp,_,"full\\n"},{tcp_closed,_}]``."""
-    async with pair([("active", False)], [("packet", "line"), ("active", True)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("packet", "line"), ("active", True)]) as (_l, c, a):
         assert await gen_tcp.send(a, "full\npartial") == "ok"
         assert await gen_tcp.close(a) == "ok"
         assert await next_about(c) == ("tcp", c, "full\n")
@@ -229,7 +190,7 @@ async def test_partial_line_at_close_is_dropped_active() -> None:
 
 async def test_truncated_packet_at_close_is_dropped_passive() -> None:
     """Item 129 [PK14]: ``{packet,2}``, a truncated packet then close → ``{error,closed}``."""
-    async with pair(RAW_PEER, [("packet", 2), ("active", False)]) as (_l, c, a):
+    async with scoped_pair(RAW_PEER, [("packet", 2), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\x00\x05ab") == "ok"
         assert await gen_tcp.close(a) == "ok"
         assert await gen_tcp.recv(c, 0, 2000) == ("error", "closed")
@@ -237,7 +198,7 @@ async def test_truncated_packet_at_close_is_dropped_passive() -> None:
 
 async def test_truncated_packet_at_close_is_dropped_active() -> None:
     """Item 129 [PK14]: ``{packet,2}`` active: only ``[{tcp_closed,_}]``."""
-    async with pair([("active", False)], [("packet", 2), ("active", True)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("packet", 2), ("active", True)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\x00\x05ab") == "ok"
         assert await gen_tcp.close(a) == "ok"
         assert await next_about(c) == ("tcp_closed", c)
@@ -251,7 +212,7 @@ async def test_packet_values_read_back() -> None:
     """Item 131 [PK16]: inet: ``{packet,raw}`` reads back ``{packet,0}``, ``0`` as ``0``,
     ``line`` as ``line``; ``{packet,3}``, ``{packet,foo}`` and ``{packet_size,-1}`` →
     ``{error,einval}``."""
-    async with pair([("active", False)], [("active", False)]) as (_l, c, _a):
+    async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, _a):
         assert await inet.setopts(c, [("packet", "raw")]) == "ok"
         assert await inet.getopts(c, ["packet"]) == ("ok", [("packet", 0)])
         assert await inet.setopts(c, [("packet", 0)]) == "ok"
@@ -270,7 +231,7 @@ async def test_packet_values_read_back() -> None:
 async def test_other_packet_types_accepted_and_read_back(ptype: str) -> None:
     """Item 132 [PK17]: ``asn1``, ``cdr``, ``sunrm``, ``fcgi``, ``tpkt``, ``http``,
     ``http_bin``, ``httph``, ``httph_bin``: ``setopts`` → ``ok`` and read back as set."""
-    async with pair([("active", False)], [("active", False)]) as (_l, c, _a):
+    async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, _a):
         assert await inet.setopts(c, [("packet", ptype)]) == "ok"
         assert await inet.getopts(c, ["packet"]) == ("ok", [("packet", ptype)])
 
@@ -278,7 +239,7 @@ async def test_other_packet_types_accepted_and_read_back(ptype: str) -> None:
 async def test_http_packets_passive() -> None:
     """Item 132 [PK18]: ``http`` passive: ``{ok,{http_request,'GET',{abs_path,"/"},{1,1}}}``,
     ``{ok,{http_header,14,'Host',"Host","x"}}``, ``{ok,http_eoh}``."""
-    async with pair([("active", False)], [("packet", "http"), ("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("packet", "http"), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") == "ok"
         ok, req = await gen_tcp.recv(c, 0, 2000)
         assert (ok, req) == ("ok", ("http_request", "GET", ("abs_path", "/"), (1, 1)))
@@ -294,7 +255,7 @@ async def test_http_bin_active_messages_are_tagged_http() -> None:
     """Item 132 [PK18]: active ``http_bin`` messages are tagged ``http``:
     ``{http,S,{http_request,'GET',{abs_path,<<"/">>},{1,1}}}``, then
     ``{http,S,{http_header,14,'Host',<<"Host">>,<<"x">>}}``, ``{http,S,http_eoh}``."""
-    async with pair([("active", False)], [("packet", "http_bin"), ("active", True)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("packet", "http_bin"), ("active", True)]) as (_l, c, a):
         assert await gen_tcp.send(a, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") == "ok"
         assert await next_about(c) == ("http", c, ("http_request", "GET", ("abs_path", b"/"), (1, 1)))
         assert await next_about(c) == ("http", c, ("http_header", 14, "Host", b"Host", b"x"))
@@ -309,7 +270,7 @@ async def test_header_in_binary_mode_gives_byte_list_with_binary_tail() -> None:
     a 1-byte packet ``"h"`` → ``{ok,"h"}`` (a plain list), exactly 2 bytes →
     ``{ok,[97,98|<<>>]}``."""
     copts = ["binary", ("header", 2), ("active", False)]
-    async with pair([("active", False)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False)], copts) as (_l, c, a):
         assert await gen_tcp.send(a, "hello") == "ok"
         assert await gen_tcp.recv(c, 5, 2000) == ("ok", [104, 101, b"llo"])
         assert await gen_tcp.send(a, "h") == "ok"
@@ -322,7 +283,7 @@ async def test_header_in_binary_mode_gives_byte_list_with_binary_tail() -> None:
 
 async def test_header_is_ignored_in_list_mode() -> None:
     """Item 133 [HD2]: in list mode ``header`` is ignored: ``{ok,"hello"}``."""
-    async with pair([("active", False)], ["list", ("header", 2), ("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], ["list", ("header", 2), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "hello") == "ok"
         assert await gen_tcp.recv(c, 5, 2000) == ("ok", "hello")
 
@@ -330,7 +291,7 @@ async def test_header_is_ignored_in_list_mode() -> None:
 async def test_header_with_packet2_active() -> None:
     """Item 133 [MD3]: ``{packet,2}``, active, ``{header,1}``: ``{tcp,'C',[120|<<"yz">>]}``."""
     copts = ["binary", ("packet", 2), ("header", 1), ("active", True)]
-    async with pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
         assert await gen_tcp.send(a, "xyz") == "ok"
         assert await next_about(c) == ("tcp", c, [120, b"yz"])
 
@@ -338,7 +299,7 @@ async def test_header_with_packet2_active() -> None:
 async def test_deliver_port_message_shape() -> None:
     """Item 135 [MD2]: ``{deliver,port}``: ``getopts`` → ``{deliver,port}``; messages
     ``[{'C',{data,"hello"}}]``; the close message is still ``{tcp_closed,'C'}``."""
-    async with pair([("active", False), ("packet", 2)], [("packet", 2), ("deliver", "port"), ("active", True)]) as (
+    async with scoped_pair([("active", False), ("packet", 2)], [("packet", 2), ("deliver", "port"), ("active", True)]) as (
         _l,
         c,
         a,
@@ -355,6 +316,6 @@ async def test_deliver_port_with_header() -> None:
     """Item 135 [MD3]: ``{deliver,port}`` with ``{header,1}`` in binary mode:
     ``{'C',{data,[104|<<"ello">>]}}``."""
     copts = ["binary", ("packet", 2), ("header", 1), ("deliver", "port"), ("active", True)]
-    async with pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
         assert await gen_tcp.send(a, "hello") == "ok"
         assert await next_about(c) == (c, ("data", [104, b"ello"]))

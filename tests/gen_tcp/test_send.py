@@ -7,9 +7,7 @@ docstring names the item and the exact Erlang result. ``C`` connects, ``A`` is a
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,49 +17,10 @@ import gen_tcp
 from actors.testing import assert_receive, refute_receive
 from gen_tcp import inet
 
-LOOP = (127, 0, 0, 1)
+from .helpers import LOOP, about, next_about, scoped_pair
+
 CHUNK = b"z" * 65536
 MB = 1024 * 1024
-
-
-@contextlib.asynccontextmanager
-async def pair(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, Any, Any]]:
-    """CONFORMANCE's ``pair(LOpts, COpts)``: listen on loopback, connect, accept.
-
-    Closes A first, so that a peer that never read resets C and C's queued output is
-    dropped at once, then C, then L.
-    """
-    ok, l = await gen_tcp.listen(0, [("ip", LOOP), *lopts])
-    assert ok == "ok", l
-    try:
-        ok, port = await inet.port(l)
-        assert ok == "ok"
-        ok, c = await gen_tcp.connect(LOOP, port, list(copts), 5000)
-        assert ok == "ok", c
-        try:
-            ok, a = await gen_tcp.accept(l, 5000)
-            assert ok == "ok", a
-            try:
-                yield l, c, a
-            finally:
-                await gen_tcp.close(a)
-        finally:
-            await gen_tcp.close(c)
-    finally:
-        await gen_tcp.close(l)
-
-
-def about(s: Any) -> Any:
-    """A receive pattern for any message naming socket `s`."""
-
-    def pred(m: Any) -> bool:
-        return isinstance(m, tuple) and any(type(x) is type(s) and x == s for x in m[:2])
-
-    return pred
-
-
-async def next_about(s: Any, timeout: int = 2000) -> Any:
-    return await assert_receive(about(s), timeout=timeout)
 
 
 async def send_until_error(s: Any, data: Any = "x", tries: int = 50) -> Any:
@@ -113,7 +72,7 @@ async def test_send_accepts_nested_iodata() -> None:
         ["in ", [], b"a small town", [" in Germany,", b""]],
     ]
     expected = b"Aaaa... Long time ago in a small town in Germany,"
-    async with pair([("active", False), "binary"], [("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False), "binary"], [("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(c, iodata) == "ok"
         assert await gen_tcp.recv(a, len(expected), 2000) == ("ok", expected)
 
@@ -123,7 +82,7 @@ async def test_send_accepts_python_byte_types() -> None:
     ``memoryview``, ``str`` of code points 0..255 and ints 0..255, nested in lists → ``ok``."""
     iodata = [bytearray(b"ab"), memoryview(b"cd"), ["\xe9", [255, 0]], b"!"]
     expected = b"abcd\xe9\xff\x00!"
-    async with pair([("active", False), "binary"], [("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False), "binary"], [("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(c, iodata) == "ok"
         assert await gen_tcp.send(c, bytearray(b"+")) == "ok"
         assert await gen_tcp.recv(a, len(expected) + 1, 2000) == ("ok", expected + b"+")
@@ -146,7 +105,7 @@ async def test_send_non_iodata_is_einval_and_socket_stays_usable(bad: Any) -> No
     """Item 137 [SN2]: inet: ``send(C,foo)``, ``[256]``, ``[-1]``, ``{a}``, ``1.5``,
     ``["ab",foo]`` → ``{error,einval}`` (not an exception); the socket still works after
     (``ok``, peer gets the data)."""
-    async with pair([("active", False), "binary"], [("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False), "binary"], [("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(c, bad) == ("error", "einval")
         assert await gen_tcp.send(c, "ok") == "ok"
         assert await gen_tcp.recv(a, 2, 2000) == ("ok", b"ok")
@@ -176,7 +135,7 @@ async def test_send_on_listen_socket_is_enotconn() -> None:
 async def test_any_process_may_send() -> None:
     """Item 139 [SN4]: a process that does not own the socket sends: ``ok``, and the peer
     receives the data."""
-    async with pair([("active", False)], [("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, a):
         me = actors.self()
 
         async def sender() -> None:
@@ -194,7 +153,7 @@ async def test_send_after_peer_closed() -> None:
     """Item 141 [SN6]: after the peer closed normally, the first send → ``ok`` (it only
     reached the kernel), the next failing one → ``{error,closed}``, then inet
     ``{error,enotconn}``."""
-    async with pair([("active", False)], [("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, a):
         assert await gen_tcp.close(a) == "ok"
         assert await gen_tcp.send(c, "x") == "ok"
         assert await send_until_error(c) == ("error", "closed")
@@ -204,7 +163,7 @@ async def test_send_after_peer_closed() -> None:
 async def test_send_after_peer_reset() -> None:
     """Item 142 [SN7]: after a peer reset, send → ``{error,closed}`` by default; a second
     send, inet: ``{error,enotconn}``."""
-    async with pair([("active", False)], [("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, a):
         await reset_by_peer(a)
         assert await send_until_error(c) == ("error", "closed")
         assert await gen_tcp.send(c, "x") == ("error", "enotconn")
@@ -214,7 +173,7 @@ async def test_send_after_peer_reset_show_econnreset() -> None:
     """Item 142 [SN7]: with ``{show_econnreset,true}``, send → ``{error,econnreset}``; a
     second send, inet: ``{error,enotconn}``."""
     copts = [("active", False), ("show_econnreset", True)]
-    async with pair([("active", False)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False)], copts) as (_l, c, a):
         await reset_by_peer(a)
         assert await send_until_error(c) == ("error", "econnreset")
         assert await gen_tcp.send(c, "x") == ("error", "enotconn")
@@ -222,7 +181,7 @@ async def test_send_after_peer_reset_show_econnreset() -> None:
 
 async def test_peer_reset_active_default() -> None:
     """Item 143 [SN8]: a peer reset in active mode, default: ``[{tcp_closed,'C'}]``."""
-    async with pair([("active", False)], [("active", True)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("active", True)]) as (_l, c, a):
         await reset_by_peer(a)
         assert await next_about(c) == ("tcp_closed", c)
         await refute_receive(about(c), timeout=50)
@@ -232,7 +191,7 @@ async def test_peer_reset_active_show_econnreset() -> None:
     """Item 143 [SN8]: with ``show_econnreset`` true:
     ``[{tcp_error,'C',econnreset},{tcp_closed,'C'}]``."""
     copts = [("active", True), ("show_econnreset", True)]
-    async with pair([("active", False)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False)], copts) as (_l, c, a):
         await reset_by_peer(a)
         assert await next_about(c) == ("tcp_error", c, "econnreset")
         assert await next_about(c) == ("tcp_closed", c)
@@ -242,7 +201,7 @@ async def test_peer_reset_active_show_econnreset() -> None:
 async def test_peer_reset_passive_recv_default() -> None:
     """Item 144 [SN9]: passive recv after a peer reset: ``{error,closed}``; the next recv,
     inet: ``{error,enotconn}``."""
-    async with pair([("active", False)], [("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, a):
         await reset_by_peer(a)
         assert await gen_tcp.recv(c, 0, 2000) == ("error", "closed")
         assert await gen_tcp.recv(c, 0, 200) == ("error", "enotconn")
@@ -252,7 +211,7 @@ async def test_peer_reset_passive_recv_show_econnreset() -> None:
     """Item 144 [SN9]: with ``show_econnreset`` true: ``{error,econnreset}``; the next
     recv, inet: ``{error,enotconn}``."""
     copts = [("active", False), ("show_econnreset", True)]
-    async with pair([("active", False)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False)], copts) as (_l, c, a):
         await reset_by_peer(a)
         assert await gen_tcp.recv(c, 0, 2000) == ("error", "econnreset")
         assert await gen_tcp.recv(c, 0, 200) == ("error", "enotconn")
@@ -263,7 +222,7 @@ async def test_show_econnreset_inherited_and_reported_on_reactivation() -> None:
     (``{show_econnreset,true}``); nothing arrives while passive; after ``{active,once}``:
     ``[{tcp_error,'A',econnreset},{tcp_closed,'A'}]``."""
     lopts = [("active", False), ("show_econnreset", True)]
-    async with pair(lopts, [("active", False)]) as (_l, c, a):
+    async with scoped_pair(lopts, [("active", False)]) as (_l, c, a):
         assert await inet.getopts(a, ["show_econnreset"]) == ("ok", [("show_econnreset", True)])
         await reset_by_peer(c)
         await refute_receive(about(a), timeout=100)
@@ -282,7 +241,7 @@ async def test_send_timeout_returns_timeout_and_socket_stays_usable() -> None:
     send times out again; ``peername`` → ``ok``; two parallel senders both return
     ``{error,timeout}``."""
     copts = [("active", False), "binary", ("send_timeout", 200)]
-    async with pair([("active", False), "binary"], copts) as (_l, c, _a):
+    async with scoped_pair([("active", False), "binary"], copts) as (_l, c, _a):
         _n, result, took = await fill_until_not_ok(c)
         assert result == ("error", "timeout")
         assert took >= 0.1
@@ -305,7 +264,7 @@ async def test_timed_out_send_data_stays_queued_and_is_delivered() -> None:
     has received exactly one chunk more than the sends that returned ``ok``
     (``65536`` extra bytes)."""
     copts = [("active", False), "binary", ("send_timeout", 200)]
-    async with pair([("active", False), "binary"], copts) as (_l, c, a):
+    async with scoped_pair([("active", False), "binary"], copts) as (_l, c, a):
         n_ok, result, _took = await fill_until_not_ok(c)
         assert result == ("error", "timeout")
         expected = (n_ok + 1) * len(CHUNK)
@@ -319,7 +278,7 @@ async def test_send_timeout_close_true() -> None:
     ``{error,timeout}``; next send, inet: ``{error,enotconn}``; no ``tcp_closed`` message;
     ``getopts`` still ``{ok,[{active,true}]}``."""
     copts = ["binary", ("active", True), ("send_timeout", 200), ("send_timeout_close", True)]
-    async with pair([("active", False), "binary"], copts) as (_l, c, _a):
+    async with scoped_pair([("active", False), "binary"], copts) as (_l, c, _a):
         _n, result, _took = await fill_until_not_ok(c)
         assert result == ("error", "timeout")
         assert await gen_tcp.send(c, "x") == ("error", "enotconn")
@@ -331,7 +290,7 @@ async def test_send_blocks_while_busy_and_returns_closed_when_peer_closes() -> N
     """Item 150 [SN15]: with no ``send_timeout``, a send to a peer that does not read
     blocks the caller in status ``waiting``; it returns ``{error,closed}`` when the peer
     closes."""
-    async with pair([("active", False), "binary"], [("active", False), "binary"]) as (_l, c, a):
+    async with scoped_pair([("active", False), "binary"], [("active", False), "binary"]) as (_l, c, a):
         me = actors.self()
 
         async def sender() -> None:
@@ -357,7 +316,7 @@ async def test_large_send_returns_before_data_is_on_the_wire() -> None:
     the port: ``getstat`` ``send_pend`` shows it, Erlang 4188160 with these buffers)."""
     lopts = [("active", False), "binary", ("recbuf", 4096)]
     copts = [("active", False), "binary", ("sndbuf", 4096)]
-    async with pair(lopts, copts) as (_l, c, _a):
+    async with scoped_pair(lopts, copts) as (_l, c, _a):
         assert await gen_tcp.send(c, b"x" * (4 * MB)) == "ok"
         ok, [(key, pend)] = await inet.getstat(c, ["send_pend"])
         assert (ok, key) == ("ok", "send_pend")
@@ -378,7 +337,7 @@ async def test_busy_port_waits_between_watermarks() -> None:
         ("high_watermark", 2 * MB),
         ("low_watermark", MB),
     ]
-    async with pair(lopts, copts) as (_l, c, a):
+    async with scoped_pair(lopts, copts) as (_l, c, a):
         assert await gen_tcp.send(c, b"x" * (4 * MB)) == "ok"
         me = actors.self()
 
@@ -412,7 +371,7 @@ async def test_delay_send_default_inherited_and_transparent() -> None:
         assert await inet.getopts(l0, ["delay_send"]) == ("ok", [("delay_send", False)])
     finally:
         await gen_tcp.close(l0)
-    async with pair([("active", False), ("delay_send", True)], [("active", False)]) as (_l, c, a):
+    async with scoped_pair([("active", False), ("delay_send", True)], [("active", False)]) as (_l, c, a):
         assert await inet.getopts(a, ["delay_send"]) == ("ok", [("delay_send", True)])
         assert [await gen_tcp.send(a, x) for x in ("a", "b", "c")] == ["ok", "ok", "ok"]
         assert await gen_tcp.recv(c, 3, 2000) == ("ok", "abc")
@@ -422,7 +381,7 @@ async def test_delay_send_after_peer_closed() -> None:
     """Item 152 [SN18]: ``{packet,1}`` with ``delay_send``, after the peer closes: inet
     ``ok``, ``{error,closed}``, ``{error,enotconn}``."""
     copts = [("active", False), ("packet", 1), ("delay_send", True)]
-    async with pair([("active", False)], copts) as (_l, c, a):
+    async with scoped_pair([("active", False)], copts) as (_l, c, a):
         assert await gen_tcp.close(a) == "ok"
         assert await gen_tcp.send(c, "x") == "ok"
         assert await send_until_error(c) == ("error", "closed")
