@@ -89,7 +89,9 @@ def send(dest: Any, msg: Any) -> Any:
     except LookupError:
         node = current().node  # raises not_a_process
     if dest.__class__ is Pid:
-        e = node.table.get(dest)
+        e = dest.proc
+        if e is None or e.node is not node:
+            e = node.table.get(dest)
         if e.__class__ is Process:  # Process.deliver, inlined: the hot path
             if e.alive:
                 e.q.append(msg)
@@ -97,7 +99,7 @@ def send(dest: Any, msg: Any) -> Any:
                     e.recv_wait = False
                     e.sched.wake(e)
         elif e is not None:
-            e.deliver(msg)  # type: ignore[attr-defined]
+            e.deliver(msg)
         return msg
     if isinstance(dest, str):
         h = node.names.get(dest)

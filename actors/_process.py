@@ -136,6 +136,7 @@ class Process(Entity):
 
     def __init__(self, node: Node, pid: Pid, fn: Any, nargs: int) -> None:
         self.handle = pid
+        object.__setattr__(pid, "proc", self)  # the pid finds its process without a lookup
         self.node = node
         self.loop = node.loop
         self.sched = node.sched
@@ -440,6 +441,7 @@ class Process(Entity):
         pid = self.handle
         table = node.table
         del table[pid]
+        object.__setattr__(pid, "proc", None)
         if self.name is not None:
             node.names.pop(self.name, None)
         if self.q:

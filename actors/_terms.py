@@ -83,16 +83,18 @@ class Pid:
     Pids are made by the runtime (`spawn`); there is no public constructor contract.
     """
 
-    __slots__ = ("node", "number", "serial")
+    __slots__ = ("node", "number", "serial", "proc")
 
     node: str
     number: int
     serial: int
+    proc: Any  # the live local process, set by the runtime (not part of the identity)
 
     def __init__(self, node: str, number: int, serial: int = 0) -> None:
         _set(self, "node", node)
         _set(self, "number", number)
         _set(self, "serial", serial)
+        _set(self, "proc", None)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Pid is immutable")

@@ -50,8 +50,9 @@ def _is_timeout(t: Any) -> bool:
 
 def lookup(s: Any) -> TcpSocket | TcpListen | None:
     """The live port actor behind socket handle `s` (None when it is closed)."""
-    e = current().node.table.get(s)
-    if isinstance(e, (TcpSocket, TcpListen)):
+    node = current().node
+    e = s.actor if s.__class__ is Port else node.table.get(s)
+    if e is not None and e.node is node and isinstance(e, (TcpSocket, TcpListen)):
         return e
     return None
 

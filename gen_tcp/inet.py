@@ -46,8 +46,9 @@ def _function_clause() -> ErlangError:
 def _lookup(s: Any) -> TcpSocket | TcpListen | None:
     if s.__class__ is not Port:
         raise _function_clause()
-    e = current().node.table.get(s)
-    if isinstance(e, (TcpSocket, TcpListen)):
+    node = current().node
+    e = s.actor if s.__class__ is Port else node.table.get(s)
+    if e is not None and e.node is node and isinstance(e, (TcpSocket, TcpListen)):
         return e
     return None
 

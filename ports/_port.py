@@ -12,16 +12,26 @@ from typing import Any
 
 from actors._match import PLAIN
 from actors._node import Node
-from actors._process import NORMAL, Entity
+from actors._process import NORMAL, Entity, Process
 from actors._terms import Handle, Pid
 
 __all__ = ["Port", "PortActor"]
 
 
 class Port(Handle):
-    """A port handle, printed as Erlang prints it: ``#Port<0.5>``. Immutable, hashable."""
+    """A port handle, printed as Erlang prints it: ``#Port<0.5>``. Immutable, hashable.
 
-    __slots__ = ()
+    It also remembers its live port actor (`actor`, not part of its identity), so the
+    API reaches the port without a table lookup, which would hash the handle in Python.
+    """
+
+    __slots__ = ("actor",)
+
+    actor: PortActor | None
+
+    def __init__(self, node: str, number: int) -> None:
+        super().__init__(node, number)
+        object.__setattr__(self, "actor", None)
 
     @property
     def port_id(self) -> int:
@@ -42,7 +52,7 @@ class PortActor(Entity):
     `close`. The port is in the node's table from creation until it closes.
     """
 
-    __slots__ = ("owner", "name")
+    __slots__ = ("owner", "owner_proc", "name")
 
     owner: Pid
     name: str
@@ -51,10 +61,13 @@ class PortActor(Entity):
         self.node = node
         self.handle = self._new_handle(node)
         self.owner = owner
+        self.owner_proc: Process | None = None
         self.name = name
         self.links = set()
         self.alive = True
         node.table[self.handle] = self
+        if self.handle.__class__ is Port:
+            object.__setattr__(self.handle, "actor", self)
         self._watch_owner(owner)
 
     def _new_handle(self, node: Node) -> Any:
@@ -83,6 +96,14 @@ class PortActor(Entity):
         self.owner = new_owner
         self._watch_owner(new_owner)
 
+    def owner_process(self) -> Process | None:
+        """The owner's live `Process` (cached: the hot path of every delivery)."""
+        proc = self.owner_proc
+        if proc is None or not proc.alive or proc.handle != self.owner:
+            found = self.node.table.get(self.owner)
+            proc = self.owner_proc = found if isinstance(found, Process) else None
+        return proc
+
     def _exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
         if not self.alive:
             return
@@ -100,6 +121,9 @@ class PortActor(Entity):
             return
         self.alive = False
         self.node.table.pop(self.handle, None)
+        self.owner_proc = None
+        if self.handle.__class__ is Port:
+            object.__setattr__(self.handle, "actor", None)
         links, self.links = self.links, set()
         for h in links:
             e = self.node.table.get(h)

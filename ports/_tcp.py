@@ -364,7 +364,7 @@ class TcpSocket(PortActor):
             if pkt is None:
                 break
             self._count(pkt)
-            owner = self.node.table.get(self.owner)
+            owner = self.owner_process()
             if self.deliver_port:
                 msg: Any = (self.handle, (DATA, self._convert(pkt)))
             else:
@@ -374,13 +374,13 @@ class TcpSocket(PortActor):
                     self.active = False
                 elif active <= 1:
                     self.active = False
-                    if isinstance(owner, Process):
+                    if owner is not None:
                         owner.deliver(msg)
                         owner.deliver((TCP_PASSIVE, self.handle))
                     continue
                 else:
                     self.active = active - 1
-            if isinstance(owner, Process):
+            if owner is not None:
                 owner.deliver(msg)
         if self.eof and not self.close_reported:
             self._report_end()
@@ -408,8 +408,8 @@ class TcpSocket(PortActor):
         if self.active is False:
             return  # reported when someone asks (recv) or the socket turns active again
         self.close_reported = True
-        owner = self.node.table.get(self.owner)
-        if isinstance(owner, Process):
+        owner = self.owner_process()
+        if owner is not None:
             if err is not None:
                 owner.deliver((TCP_ERROR, self.handle, err))
             owner.deliver((TCP_CLOSED, self.handle))
@@ -423,8 +423,8 @@ class TcpSocket(PortActor):
         self._close_fd()
 
     def _active_error(self, reason: Atom) -> None:
-        owner = self.node.table.get(self.owner)
-        if isinstance(owner, Process):
+        owner = self.owner_process()
+        if owner is not None:
             owner.deliver((TCP_ERROR, self.handle, reason))
             owner.deliver((TCP_CLOSED, self.handle))
         self.close_reported = True
@@ -648,8 +648,8 @@ class TcpSocket(PortActor):
 
     def passive_event(self) -> None:
         """``{active, N}`` reached 0 through setopts: tell the owner ``tcp_passive``."""
-        owner = self.node.table.get(self.owner)
-        if isinstance(owner, Process):
+        owner = self.owner_process()
+        if owner is not None:
             owner.deliver((TCP_PASSIVE, self.handle))
 
     def activate(self, value: Any) -> None:
@@ -816,8 +816,8 @@ class TcpListen(PortActor):
         self.reading = False
 
     def passive_event(self) -> None:
-        owner = self.node.table.get(self.owner)
-        if isinstance(owner, Process):
+        owner = self.owner_process()
+        if owner is not None:
             owner.deliver((TCP_PASSIVE, self.handle))
 
     def replace_opts(self, opts: dict[str, Any]) -> None:
