@@ -576,23 +576,25 @@ class TcpSocket(PortActor):
                 if isinstance(e, ConnectionResetError) and self.error is None:
                     self.error = ECONNRESET
                 return self._send_closed()
-            total = len(payload) if frame is None else len(frame[0]) + len(payload)
+            size = len(payload)
+            total = size if frame is None else len(frame[0]) + size
             if n < total:
                 # the rest is queued, as the inet driver queues it: a failure while
                 # sending it is reported later (async), not by this send
                 t.write(payload[n:] if frame is None else b"".join(frame)[n:])
                 self.had_queue = True
-        elif frame is None:
-            t.write(payload)
-            self.had_queue = True
         else:
-            t.writelines(frame)
+            size = len(payload)
+            if frame is None:
+                t.write(payload)
+            else:
+                t.writelines(frame)
             self.had_queue = True
         st = self.stats
-        st.send_oct += len(payload)
+        st.send_oct += size
         st.send_cnt += 1
-        if len(payload) > st.send_max:
-            st.send_max = len(payload)
+        if size > st.send_max:
+            st.send_max = size
         return OK
 
     def _send_closed(self) -> Any:
