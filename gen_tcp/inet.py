@@ -22,6 +22,7 @@ from ports._tcp_socket import SocketHandle
 from ports._tcp import STAT_KEYS, E_EINVAL, E_ENOTCONN, ERROR, OK
 
 from . import _socket_backend
+from ._api import lookup
 
 __all__ = [
     "setopts",
@@ -46,11 +47,7 @@ def _function_clause() -> ErlangError:
 def _lookup(s: Any) -> TcpSocket | TcpListen | None:
     if s.__class__ is not Port:
         raise _function_clause()
-    node = current().node
-    e = s.actor if s.__class__ is Port else node.table.get(s)
-    if e is not None and e.node is node and isinstance(e, (TcpSocket, TcpListen)):
-        return e
-    return None
+    return lookup(s)
 
 
 async def setopts(s: Any, options: Any) -> Any:
