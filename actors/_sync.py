@@ -105,8 +105,8 @@ class ProcessRunner:
             else:
                 cf.set_result(result)
 
-        loop.call_soon_threadsafe(start)
-        try:
+        try:  # Ctrl-C at any point from here on cancels the call, started or not
+            loop.call_soon_threadsafe(start)
             return self._outcome(cf)
         except KeyboardInterrupt:
             self._cancel(cf)
