@@ -283,18 +283,27 @@ class Node:
             fut.cancel()
             raise
 
-    def call_soon(self, fn: Callable[..., T], *args: Any) -> T:
-        """From another thread: run plain ``fn(*args)`` on the loop thread; its result."""
+    def call_soon(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """From another thread: run plain ``fn(*args)`` on the loop thread; its result.
+
+        With `timeout` (seconds), raises `TimeoutError` if the loop did not get to it in
+        time (a process that never awaits holds the loop)."""
         cf: concurrent.futures.Future[T] = concurrent.futures.Future()
 
         def go() -> None:
+            if not cf.set_running_or_notify_cancel():
+                return
             try:
                 cf.set_result(fn(*args))
             except BaseException as e:
                 cf.set_exception(e)
 
         self.loop.call_soon_threadsafe(go)
-        return cf.result()
+        try:
+            return cf.result(timeout)
+        except concurrent.futures.TimeoutError:
+            cf.cancel()
+            raise TimeoutError("the node's loop did not answer in time") from None
 
 
 def _settle(done: asyncio.Future[Any], proc: Process) -> None:

@@ -163,8 +163,13 @@ class Shell(code.InteractiveConsole):
             print("KeyboardInterrupt (call cancelled)", file=self.out)
         except BaseException:
             self.showtraceback()
-        # let what the statement set off run (a linked crash), then report a death
-        self.node.call_soon(lambda: None)
+        # let what the statement set off run (a linked crash), then report a death;
+        # a node busy for long (a process that never awaits) must not hang the prompt
+        try:
+            self.node.call_soon(lambda: None, timeout=BARRIER_SECONDS)
+        except TimeoutError:
+            print("** the node is busy (a process that never awaits?)", file=self.out)
+            return
         self._renew_if_dead()
 
 
@@ -204,6 +209,9 @@ def configure_logging(stream: TextIO | None = None) -> None:
         cache_logger_on_first_use=False,
     )
 
+
+BARRIER_SECONDS: Final = 5.0
+"""How long the prompt waits for the node to settle after a statement."""
 
 SHELL_EXTENSIONS: Final = "actors.shell"
 """The entry-point group through which other packages add names to the shell."""
