@@ -30,7 +30,6 @@ _log = structlog.get_logger("actors")
 
 T = TypeVar("T")
 
-SHUTDOWN: Final = Atom("shutdown")
 KILLED: Final = Atom("killed")
 
 
@@ -64,7 +63,6 @@ class Node:
         self.shutdown_hooks: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
         self.running = False
-        self.stopping = False
 
     # -- identities ----------------------------------------------------------------
 
@@ -192,7 +190,6 @@ class Node:
 
     def shutdown_processes(self) -> None:
         """Kill every process and run the shutdown hooks (which close the ports)."""
-        self.stopping = True
         for proc in self.processes():
             proc.terminate(KILLED)
         for hook in list(self.shutdown_hooks):

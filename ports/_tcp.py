@@ -57,7 +57,6 @@ EALREADY: Final = Atom("ealready")
 ENOMEM: Final = Atom("enomem")
 TIMEOUT_A: Final = Atom("timeout")
 ECONNRESET: Final = Atom("econnreset")
-EMSGSIZE: Final = Atom("emsgsize")
 NOT_OWNER: Final = Atom("not_owner")
 BADARG: Final = Atom("badarg")
 
