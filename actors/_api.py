@@ -247,7 +247,7 @@ def exit(target: Any, reason: Any = _NO_REASON) -> bool:
         raise _badarg()
     other = _entity(me.node, target)
     if other is not None:
-        other._exit_signal(me.handle, reason, False)
+        other.exit_signal(me.handle, reason, False)
         if other is me and not me.alive:
             raise Exit(me.reason)
     return True

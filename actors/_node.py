@@ -69,20 +69,26 @@ class Node:
     def make_ref(self) -> Ref:
         return Ref(self.name, next(self._refs))
 
+    def new_pid(self) -> Pid:
+        """A fresh pid of this node (the process, if any, is made by the caller)."""
+        return Pid(self.name, next(self._pids))
+
     def new_port_id(self) -> int:
         return next(self._port_ids)
 
     def processes(self) -> list[Process]:
         return [e for e in self.table.values() if isinstance(e, Process)]
 
-    def lookup(self, handle: Any) -> Entity | None:
-        return self.table.get(handle)
-
     def resolve(self, dest: Any) -> Entity | None:
         """The live entity `dest` names (a handle or a registered name), or None."""
         if isinstance(dest, str):
             dest = self.names.get(dest)
         return self.table.get(dest)
+
+    def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
+        """Run ``hook()`` at shutdown, after every process was killed (once per hook)."""
+        if hook not in self.shutdown_hooks:
+            self.shutdown_hooks.append(hook)
 
     # -- processes -----------------------------------------------------------------
 
@@ -96,7 +102,7 @@ class Node:
         """Create a process running ``fn(*args)``; optionally linked or monitored."""
         if not callable(fn):
             raise ErlangError(Atom("badarg"))
-        pid = Pid(self.name, next(self._pids))
+        pid = self.new_pid()
         proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
         ref = None
@@ -113,7 +119,7 @@ class Node:
         """`spawn` without link or monitor, the hot path of `actors.spawn`; the pid."""
         if not callable(fn):
             raise ErlangError(Atom("badarg"))
-        pid = Pid(self.name, next(self._pids))
+        pid = self.new_pid()
         proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
         self.sched.start(proc, _coroutine(proc, fn, args))
@@ -122,7 +128,7 @@ class Node:
     def new_external_process(self, label: str) -> Process:
         """A process with no coroutine of its own, driven from another thread (the shell):
         `drive` runs one coroutine at a time as this process."""
-        pid = Pid(self.name, next(self._pids))
+        pid = self.new_pid()
         proc = Process(self, pid, (Atom(label), Atom("start"), 0), 0)
         self.table[pid] = proc
         return proc

@@ -68,7 +68,7 @@ class Exit(BaseException):
 class Entity:
     """Something that can be linked to and receive exit signals: a process or a port.
 
-    Subclasses implement `_exit_signal`. `handle` is the hashable term that names the
+    Subclasses implement `exit_signal`. `handle` is the hashable term that names the
     entity (a `Pid`, or a port handle) and `links` the handles it is linked to.
     """
 
@@ -79,7 +79,7 @@ class Entity:
     links: set[Any]
     alive: bool
 
-    def _exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
+    def exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
         raise NotImplementedError
 
 
@@ -248,6 +248,21 @@ class Process(Entity):
         """What each monitor this process holds watches: a pid or ``(name, node)``."""
         names = self._monitor_names or {}
         return [names.get(ref, pid) for ref, pid in (self._monitors or {}).items()]
+
+    def add_exit_hook(self, callback: Callable[[Process], None]) -> None:
+        """Call ``callback(self)`` when this process ends (see `actors.runtime.on_exit`)."""
+        hooks = self.on_exit
+        if hooks is None:
+            hooks = self.on_exit = []
+        hooks.append(callback)
+
+    def remove_exit_hook(self, callback: Callable[[Process], None]) -> None:
+        hooks = self.on_exit
+        if hooks and self.alive:  # a dying process is running its hooks: leave them
+            try:
+                hooks.remove(callback)
+            except ValueError:
+                pass
 
     def __repr__(self) -> str:
         return f"<Process {self.handle!r}>"
@@ -418,7 +433,7 @@ class Process(Entity):
 
     # -- exit signals --------------------------------------------------------------
 
-    def _exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
+    def exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
         """Receive an exit signal from `sender` (Erlang's exit-signal rules)."""
         if not self.alive:
             return
@@ -461,7 +476,7 @@ class Process(Entity):
                             ol.discard(pid)
                     else:
                         other.links.discard(pid)
-                    other._exit_signal(pid, reason, True)
+                    other.exit_signal(pid, reason, True)
         mons = self._monitors
         if mons:
             self._monitors = self._monitor_names = None

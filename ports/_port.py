@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors._match import PLAIN
-from actors._node import Node
-from actors._process import NORMAL, Entity, Process
-from actors._terms import Handle, Pid
+from actors.atoms import NORMAL
+from actors.runtime import Entity, Handle, Node, Pid, Process, add_entity, lookup, match_by_equality, remove_entity
 
 __all__ = ["Port", "PortActor"]
 
@@ -42,7 +40,7 @@ class Port(Handle):
         return f"#Port<0.{self.number}>"
 
 
-PLAIN.add(Port)  # a socket handle in a receive pattern matches by equality
+match_by_equality(Port)  # a socket handle in a receive pattern matches by equality
 
 
 class PortActor(Entity):
@@ -65,7 +63,7 @@ class PortActor(Entity):
         self.name = name
         self.links = set()
         self.alive = True
-        node.table[self.handle] = self
+        add_entity(node, self)
         if self.handle.__class__ is Port:
             object.__setattr__(self.handle, "actor", self)
         self._watch_owner(owner)
@@ -76,13 +74,13 @@ class PortActor(Entity):
 
     def _watch_owner(self, owner: Pid) -> None:
         """Link to the owner, so that its exit closes the port."""
-        proc = self.node.table.get(owner)
+        proc = lookup(self.node, owner)
         if proc is not None:
             self.links.add(owner)
             proc.links.add(self.handle)
 
     def _unwatch_owner(self) -> None:
-        old = self.node.table.get(self.owner)
+        old = lookup(self.node, self.owner)
         if old is not None:
             old.links.discard(self.handle)
         self.links.discard(self.owner)
@@ -100,11 +98,11 @@ class PortActor(Entity):
         """The owner's live `Process` (cached: the hot path of every delivery)."""
         proc = self.owner_proc
         if proc is None or not proc.alive or proc.handle != self.owner:
-            found = self.node.table.get(self.owner)
+            found = lookup(self.node, self.owner)
             proc = self.owner_proc = found if isinstance(found, Process) else None
         return proc
 
-    def _exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
+    def exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
         if not self.alive:
             return
         if sender == self.owner or reason != NORMAL:
@@ -120,17 +118,17 @@ class PortActor(Entity):
         if not self.alive:
             return
         self.alive = False
-        self.node.table.pop(self.handle, None)
+        remove_entity(self.node, self)
         self.owner_proc = None
         if self.handle.__class__ is Port:
             object.__setattr__(self.handle, "actor", None)
         links, self.links = self.links, set()
         for h in links:
-            e = self.node.table.get(h)
+            e = lookup(self.node, h)
             if e is not None:
                 e.links.discard(self.handle)
                 if signal_links:
-                    e._exit_signal(self.handle, NORMAL, True)
+                    e.exit_signal(self.handle, NORMAL, True)
         self._close_resources()
 
     def _close_resources(self) -> None:

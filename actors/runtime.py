@@ -1,0 +1,109 @@
+"""The runtime interface for packages built on processes: ports, supervisors, distribution.
+
+`actors` (the package) is the Erlang API a user calls from inside a process. This module
+is what a *library* on top of the runtime needs beyond that: the node and its table of
+entities, the `Entity` base a port extends, links between entities, exit hooks (a
+monitor for code that is not a process), and a way to make its handles match in a
+receive pattern. Nothing outside `actors` imports its private modules; everything it
+needs is here, so the internals can change without breaking `ports`.
+
+Everything here runs on the node's loop thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ._match import PLAIN
+from ._node import Node
+from ._process import Entity, Process, current, current_or_none
+from ._terms import Atom, Badarg, ErlangError, Handle, Pid, Ref, format_term
+
+__all__ = [
+    "Atom",
+    "Badarg",
+    "Entity",
+    "ErlangError",
+    "Handle",
+    "Node",
+    "Pid",
+    "Process",
+    "Ref",
+    "add_entity",
+    "cancel_on_exit",
+    "current",
+    "current_or_none",
+    "entities",
+    "format_term",
+    "link",
+    "lookup",
+    "match_by_equality",
+    "new_pid",
+    "on_exit",
+    "on_shutdown",
+    "remove_entity",
+    "unlink",
+]
+
+
+def match_by_equality(cls: type) -> None:
+    """Make instances of `cls` (a handle class) match receive patterns by ``==``, inline."""
+    PLAIN.add(cls)
+
+
+def new_pid(node: Node) -> Pid:
+    """A fresh pid of `node` that names no process (an identifier inside a handle)."""
+    return node.new_pid()
+
+
+def add_entity(node: Node, entity: Entity) -> None:
+    """Enter `entity` in the node's table under its handle (it can be linked, signalled,
+    looked up); `remove_entity` takes it out."""
+    node.table[entity.handle] = entity
+
+
+def remove_entity(node: Node, entity: Entity) -> None:
+    if node.table.get(entity.handle) is entity:
+        del node.table[entity.handle]
+
+
+def lookup(node: Node, handle: Any) -> Entity | None:
+    """The live entity `handle` names on `node` (a process or a port), or None."""
+    try:
+        return node.table.get(handle)
+    except TypeError:  # not hashable: names nothing
+        return None
+
+
+def entities(node: Node) -> list[Entity]:
+    """Every live entity of `node`."""
+    return list(node.table.values())
+
+
+def link(a: Entity, b: Entity) -> None:
+    """Link two entities (both sides), as ``erlang:link/1`` does."""
+    a.links.add(b.handle)
+    b.links.add(a.handle)
+
+
+def unlink(a: Entity, b: Entity) -> None:
+    """Remove the link between `a` and `b` (both sides); no link is not an error."""
+    a.links.discard(b.handle)
+    b.links.discard(a.handle)
+
+
+def on_exit(proc: Process, callback: Callable[[Process], None]) -> None:
+    """Call ``callback(proc)`` once when `proc` ends (after its links and monitors were
+    signalled): a monitor for code that is not a process, such as a port watching its
+    owner. A hook that raises is logged and does not stop the others."""
+    proc.add_exit_hook(callback)
+
+
+def cancel_on_exit(proc: Process, callback: Callable[[Process], None]) -> None:
+    """Remove a hook set with `on_exit`; a hook that is not set is not an error."""
+    proc.remove_exit_hook(callback)
+
+
+def on_shutdown(node: Node, hook: Callable[[], None]) -> None:
+    """Run ``hook()`` when `node` shuts down, after its processes were killed."""
+    node.add_shutdown_hook(hook)
