@@ -1,10 +1,12 @@
-"""Shared helpers for the gen_tcp conformance tests (CONFORMANCE.md conventions).
+"""Shared helpers for the gen_tcp tests that mirror real Erlang/OTP 25 runs.
 
 Small and stable on purpose: other test files import these.
 
 - `LOOP`: ``{127,0,0,1}``.
-- `pair(lopts, copts)`: CONFORMANCE's ``pair(LOpts, COpts)``; returns ``(L, C, A)``, all
-  three owned by the calling process.
+- `pair(lopts, copts)`: ``{ok,L}=gen_tcp:listen(0,[{ip,Loop}|LOpts])``,
+  ``{ok,C}=gen_tcp:connect(Loop,Port,COpts)``, ``{ok,A}=gen_tcp:accept(L)``; returns
+  ``(L, C, A)`` (listen socket, connecting side, accepted side), all three owned by the
+  calling process. Test docstrings write it ``pair(LOpts, COpts)``.
 - `close_all(*sockets)`: ``gen_tcp:close/1`` on each.
 - `closed_port()`: a loopback port number with no listener (listened on, then closed).
 - `raises(kind, reason)`: ``{raised, Kind, Reason}``: the block raises `actors.ErlangError`
@@ -141,7 +143,7 @@ async def opened(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, A
 
 @contextlib.asynccontextmanager
 async def scoped_pair(lopts: Any = (), copts: Any = ()) -> AsyncIterator[tuple[Any, Any, Any]]:
-    """CONFORMANCE's ``pair(LOpts, COpts)``: listen on loopback, connect, accept.
+    """Like ``pair(LOpts, COpts)`` (see `pair`): listen on loopback, connect, accept.
 
     Unlike `pair` / `opened`: `lopts` go after ``{ip,Loop}`` as given (no ``inet_backend``
     handling), connect and accept are bounded by 5000 ms, and each socket is closed only

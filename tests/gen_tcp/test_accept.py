@@ -1,10 +1,11 @@
 """Conformance: gen_tcp:accept/1,2.
 
-CONFORMANCE.md section 3 (items 14-29), plus the statements of the gen_tcp manual
-(reference/gen_tcp.txt) about `accept/1,2`: its results, the default infinity timeout,
-``{tcp, Socket, Data}`` delivery to the accepting process unless the listen socket is
-``{active,false}``, and the acceptor pool. Each test names the item and the exact
-Erlang/OTP 25 result it mirrors (default ``inet`` backend unless marked ``socket_backend``).
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (default ``inet`` backend
+unless marked ``socket_backend``; "Both backends" means inet and ``{inet_backend,socket}``
+gave the same term); its docstring names the Erlang call and the exact Erlang result. Some
+check the statements of Erlang's gen_tcp manual page about `accept/1,2`: its results, the
+default infinity timeout, ``{tcp, Socket, Data}`` delivery to the accepting process unless
+the listen socket is ``{active,false}``, and the acceptor pool.
 Processes synchronise by messages, monitors and `wait_blocked`, never by sleeping.
 """
 
@@ -50,8 +51,8 @@ def _accepted(pid: actors.Pid) -> tuple[Any, ...]:
     return ("accepted", pid, ANY, ANY)
 
 
-async def test_item14_accept_timeout() -> None:
-    """Item 14 [AC1] [both]: ``accept(L,200)`` -> ``{{approx_ms,200},{error,timeout}}``."""
+async def test_accept_timeout() -> None:
+    """Both backends: ``accept(L,200)`` -> ``{{approx_ms,200},{error,timeout}}``."""
     ls, _ = await _listen()
     try:
         t0 = time.monotonic()
@@ -63,8 +64,8 @@ async def test_item14_accept_timeout() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item15_accept_0_nothing_pending_polls() -> None:
-    """Item 15 [AC2] [both]: ``accept(L,0)`` with nothing pending ->
+async def test_accept_0_nothing_pending_polls() -> None:
+    """Both backends: ``accept(L,0)`` with nothing pending ->
     ``{{approx_ms,0},{error,timeout}}``."""
     ls, _ = await _listen()
     try:
@@ -77,8 +78,8 @@ async def test_item15_accept_0_nothing_pending_polls() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item15_accept_0_with_pending_connection() -> None:
-    """Item 15 [AC2b], inet: a connection already pending (connect returned ``ok``) ->
+async def test_accept_0_with_pending_connection() -> None:
+    """inet: a connection already pending (connect returned ``ok``) ->
     ``accept(L,0)`` -> ``{ok,Sock}``."""
     ls, port = await _listen()
     ok, c = await gen_tcp.connect(LOOP, port, [])
@@ -92,8 +93,8 @@ async def test_item15_accept_0_with_pending_connection() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item15_socket_backend_accept_0_with_pending_times_out() -> None:
-    """Item 15 [AC2b], socket: ``accept(L,0)`` with a connection pending -> ``{error,timeout}``."""
+async def test_socket_backend_accept_0_with_pending_times_out() -> None:
+    """Socket backend: ``accept(L,0)`` with a connection pending -> ``{error,timeout}``."""
     ok, ls = await gen_tcp.listen(0, [SOCKET, ("ip", LOOP)])
     _, port = await inet.port(ls)
     ok, c = await gen_tcp.connect(LOOP, port, [SOCKET])
@@ -106,8 +107,8 @@ async def test_item15_socket_backend_accept_0_with_pending_times_out() -> None:
         await close_all(c, ls)
 
 
-async def test_item16_accept_on_closed_listen_socket() -> None:
-    """Item 16 [AC3] [both]: ``close(L)``, then ``accept(L)`` and ``accept(L,100)`` ->
+async def test_accept_on_closed_listen_socket() -> None:
+    """Both backends: ``close(L)``, then ``accept(L)`` and ``accept(L,100)`` ->
     ``[{error,closed},{error,closed}]``.
 
     Manual accept/2: "{error, closed} if ListenSocket is closed".
@@ -120,8 +121,8 @@ async def test_item16_accept_on_closed_listen_socket() -> None:
     ]
 
 
-async def test_item17_close_while_other_process_accepts() -> None:
-    """Item 17 [AC4] [both]: a process blocked in ``accept(L)``; the owner closes L ->
+async def test_close_while_other_process_accepts() -> None:
+    """Both backends: a process blocked in ``accept(L)``; the owner closes L ->
     the acceptor returns ``{error,closed}``."""
     ls, _ = await _listen()
     pid = actors.spawn(_acceptor, actors.self(), ls)
@@ -131,8 +132,8 @@ async def test_item17_close_while_other_process_accepts() -> None:
     assert msg[2] == ("error", "closed")
 
 
-async def test_item18_all_acceptors_get_closed() -> None:
-    """Item 18 [AC5] [both]: 4 processes in ``accept(L)``, then ``close(L)`` ->
+async def test_all_acceptors_get_closed() -> None:
+    """Both backends: 4 processes in ``accept(L)``, then ``close(L)`` ->
     ``[{error,closed},{error,closed},{error,closed},{error,closed}]``."""
     ls, _ = await _listen()
     me = actors.self()
@@ -144,8 +145,8 @@ async def test_item18_all_acceptors_get_closed() -> None:
     assert results == [("error", "closed")] * 4
 
 
-async def test_item20_acceptors_first_come_first_served() -> None:
-    """Item 20 [AC7] [both]: acceptor a, then acceptor b (both infinity); connect, connect
+async def test_acceptors_first_come_first_served() -> None:
+    """Both backends: acceptor a, then acceptor b (both infinity); connect, connect
     again -> ``[{a,ok},{b,ok}]``: the first connection goes to the longest waiter."""
     ls, port = await _listen()
     me = actors.self()
@@ -178,8 +179,8 @@ async def _owning_acceptor(parent: actors.Pid, ls: Any) -> None:
     await gen_tcp.close(s)
 
 
-async def test_item23_accepting_process_owns_socket() -> None:
-    """Item 23 [AC10] [both]: a spawned process runs ``accept(L)``; the peer sends "hi" ->
+async def test_accepting_process_owns_socket() -> None:
+    """Both backends: a spawned process runs ``accept(L)``; the peer sends "hi" ->
     the acceptor receives ``{tcp,'A',"hi"}``; the listen owner's mailbox is ``[]``.
 
     Manual accept note: "The accept call does not have to be issued from the socket owner".
@@ -274,8 +275,8 @@ async def test_manual_acceptor_pool() -> None:
         await close_all(*conns, ls)
 
 
-async def test_item25_listen_setopts_affects_later_accepts_only() -> None:
-    """Item 25 [OP14] [both]: ``pair([{packet,2}],[])``, ``setopts(L,[{packet,4}])``, a second
+async def test_listen_setopts_affects_later_accepts_only() -> None:
+    """Both backends: ``pair([{packet,2}],[])``, ``setopts(L,[{packet,4}])``, a second
     accept -> first accepted socket ``{packet,2}``, second ``{packet,4}``."""
     ls, c1, a1 = await pair([("packet", 2)])
     _, port = await inet.port(ls)
@@ -292,8 +293,8 @@ async def test_item25_listen_setopts_affects_later_accepts_only() -> None:
         await close_all(c1, a1, ls)
 
 
-async def test_item26_accept_on_connected_socket_einval() -> None:
-    """Item 26 [AC12], inet: ``accept(C)`` -> ``{error,einval}`` (also on A and with
+async def test_accept_on_connected_socket_einval() -> None:
+    """inet: ``accept(C)`` -> ``{error,einval}`` (also on A and with
     timeout 0, checked in erl)."""
     ls, c, a = await pair()
     try:
@@ -305,8 +306,8 @@ async def test_item26_accept_on_connected_socket_einval() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item26_socket_backend_accept_on_connected_socket() -> None:
-    """Item 26 [AC12], socket: ``accept(C)`` -> ``{error,{invalid,state}}``."""
+async def test_socket_backend_accept_on_connected_socket() -> None:
+    """Socket backend: ``accept(C)`` -> ``{error,{invalid,state}}``."""
     ls, c, a = await pair([SOCKET])
     try:
         assert await gen_tcp.accept(c) == ("error", ("invalid", "state"))
@@ -314,9 +315,9 @@ async def test_item26_socket_backend_accept_on_connected_socket() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item27_accept_negative_timeout_blocks_like_infinity() -> None:
-    """Item 27 [AC13], inet: ``accept(L,-1)`` -> ``still_blocked`` (after 1 s in the
-    recording); a connection then gives ``{ok,Sock}`` (checked in erl)."""
+async def test_accept_negative_timeout_blocks_like_infinity() -> None:
+    """inet: ``accept(L,-1)`` -> ``still_blocked`` (after 1 s in the
+    Erlang run); a connection then gives ``{ok,Sock}`` (checked in erl)."""
     ls, port = await _listen()
     pid = actors.spawn(_acceptor, actors.self(), ls, -1)
     await wait_blocked(pid)
@@ -330,8 +331,8 @@ async def test_item27_accept_negative_timeout_blocks_like_infinity() -> None:
 
 
 @pytest.mark.parametrize("timeout", [actors.Atom("foo"), 1.5, "x"], ids=["foo", "1.5", "string"])
-async def test_item27_accept_bad_timeout_function_clause(timeout: Any) -> None:
-    """Item 27 [AC13], inet: ``accept(L,foo)`` -> ``{raised,error,function_clause}``
+async def test_accept_bad_timeout_function_clause(timeout: Any) -> None:
+    """inet: ``accept(L,foo)`` -> ``{raised,error,function_clause}``
     (1.5 and "x" too, checked in erl)."""
     ls, _ = await _listen()
     try:
@@ -341,15 +342,15 @@ async def test_item27_accept_bad_timeout_function_clause(timeout: Any) -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item27_accept_non_socket_function_clause() -> None:
-    """Item 27 [AC13] (both): ``accept(foo)`` -> ``{raised,error,function_clause}``."""
+async def test_accept_non_socket_function_clause() -> None:
+    """Both backends: ``accept(foo)`` -> ``{raised,error,function_clause}``."""
     with raises("error", "function_clause"):
         await gen_tcp.accept(actors.Atom("foo"))
 
 
 @pytest.mark.socket_backend
-async def test_item27_socket_backend_bad_timeouts_badarg() -> None:
-    """Item 27 [AC13], socket: ``accept(L,-1)`` and ``accept(L,foo)`` -> ``{raised,error,badarg}``."""
+async def test_socket_backend_bad_timeouts_badarg() -> None:
+    """Socket backend: ``accept(L,-1)`` and ``accept(L,foo)`` -> ``{raised,error,badarg}``."""
     ok, ls = await gen_tcp.listen(0, [SOCKET, ("ip", LOOP)])
     me = actors.self()
 
@@ -395,8 +396,8 @@ async def _owner_dies(opts: list[Any], how: str) -> tuple[Any, Any]:
 
 
 @pytest.mark.parametrize("how", ["normal", "kill"])
-async def test_item29_listen_owner_dies_acceptor_gets_closed(how: str) -> None:
-    """Item 29 [AC15], inet: the listen socket's owner dies (returns normally or is killed,
+async def test_listen_owner_dies_acceptor_gets_closed(how: str) -> None:
+    """inet: the listen socket's owner dies (returns normally or is killed,
     checked in erl) -> the blocked acceptor gets ``{error,closed}``; then ``inet:port(L)``
     -> ``{error,einval}``."""
     result, ls = await _owner_dies([], how)
@@ -405,8 +406,8 @@ async def test_item29_listen_owner_dies_acceptor_gets_closed(how: str) -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item29_socket_backend_listen_owner_dies() -> None:
-    """Item 29 [AC15], socket: acceptor ``{error,closed}``; ``inet:port(L)`` -> ``{error,closed}``."""
+async def test_socket_backend_listen_owner_dies() -> None:
+    """Socket backend: acceptor ``{error,closed}``; ``inet:port(L)`` -> ``{error,closed}``."""
     result, ls = await _owner_dies([SOCKET], "kill")
     assert result == ("error", "closed")
     assert await inet.port(ls) == ("error", "closed")

@@ -1,10 +1,11 @@
-"""Active modes on a live socket: CONFORMANCE section 6 (items 66-90).
+"""Active modes on a live socket: ``{active,true|false|once|N}``.
 
-Each test mirrors one recorded item of CONFORMANCE.md (Erlang/OTP 25, default inet
-backend); its docstring names the item and the exact Erlang result. ``C`` connects, ``A``
-is accepted, ``L`` listens, all owned by the test process unless a test says otherwise,
-as in CONFORMANCE's ``pair(LOpts, COpts)``. ``flush()`` in the recorded results becomes:
-wait for each expected message in order, then ``refute_receive`` for 100 ms.
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (default inet backend); its
+docstring names the Erlang call and the exact Erlang result. ``C`` connects, ``A`` is
+accepted, ``L`` listens, all owned by the test process unless a test says otherwise, as
+``pair(LOpts, COpts)`` in ``helpers.py`` opens them. ``flush()`` in the Erlang runs (every
+message in the mailbox after 100 ms) becomes: wait for each expected message in order, then
+``refute_receive`` for 100 ms.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ async def ok(coro: Any) -> None:
 # --- 66-68: true, once, N ----------------------------------------------------------
 
 
-async def test_66_default_active_true_delivers_tcp_message_with_list_data() -> None:
-    """66 [AV1]: default ``{active,true}``: ``flush()`` -> ``[{tcp,'C',"hello"}]`` (list data)."""
+async def test_default_active_true_delivers_tcp_message_with_list_data() -> None:
+    """Default ``{active,true}``: ``flush()`` -> ``[{tcp,'C',"hello"}]`` (list data)."""
     async with opened() as (_l, c, a):
         await ok(gen_tcp.send(a, "hello"))
         msg = await next_msg()
@@ -54,9 +55,10 @@ async def test_66_default_active_true_delivers_tcp_message_with_list_data() -> N
         await refute_receive()
 
 
-async def test_67_active_once_delivers_one_message_then_passive() -> None:
-    """67 [AV2]: ``{active,once}``: ``[{tcp,'C',"one"}]``; getopts ``{ok,[{active,false}]}``;
-    "two" stays queued until ``setopts {active,once}`` -> ``[{tcp,'C',"two"}]``."""
+async def test_active_once_delivers_one_message_then_passive() -> None:
+    """``{active,once}`` delivers one message, then the socket is passive:
+    ``[{tcp,'C',"one"}]``; getopts ``{ok,[{active,false}]}``; "two" stays queued until
+    ``setopts {active,once}`` -> ``[{tcp,'C',"two"}]``."""
     async with opened([], [("active", "once")]) as (_l, c, a):
         await ok(gen_tcp.send(a, "one"))
         assert await next_msg() == ("tcp", c, "one")
@@ -68,8 +70,8 @@ async def test_67_active_once_delivers_one_message_then_passive() -> None:
         await refute_receive()
 
 
-async def test_68_active_n_gives_n_messages_then_tcp_passive_rest_for_recv() -> None:
-    """68 [AV3][AV22]: ``{packet,2},{active,3}``, 4 packets: ``[{tcp,'C',"m1"},{tcp,'C',"m2"},
+async def test_active_n_gives_n_messages_then_tcp_passive_rest_for_recv() -> None:
+    """``{active,N}``: ``{packet,2},{active,3}``, 4 packets: ``[{tcp,'C',"m1"},{tcp,'C',"m2"},
     {tcp,'C',"m3"},{tcp_passive,'C'}]``; getopts ``{active,false}``; ``recv(C,0)`` -> ``{ok,"m4"}``."""
     async with opened([("packet", 2)], [("packet", 2), ("active", 3)]) as (_l, c, a):
         for m in ("m1", "m2", "m3", "m4"):
@@ -81,8 +83,9 @@ async def test_68_active_n_gives_n_messages_then_tcp_passive_rest_for_recv() -> 
         assert await gen_tcp.recv(c, 0, 1000) == ("ok", "m4")
 
 
-async def test_69_getopts_shows_remaining_active_count() -> None:
-    """69 [AV4]: ``{active,5}``, 2 packets received -> ``{ok,[{active,3}]}``."""
+async def test_getopts_shows_remaining_active_count() -> None:
+    """``inet:getopts`` shows the remaining count: ``{active,5}``, 2 packets received ->
+    ``{ok,[{active,3}]}``."""
     async with opened([("packet", 2)], [("packet", 2), ("active", 5)]) as (_l, c, a):
         await ok(gen_tcp.send(a, "p1"))
         await ok(gen_tcp.send(a, "p2"))
@@ -91,9 +94,9 @@ async def test_69_getopts_shows_remaining_active_count() -> None:
         await assert_active(c, 3)
 
 
-async def test_70_setopts_active_n_adds_to_counter() -> None:
-    """70 [AV5]: passive; ``{active,3}`` then ``{active,2}`` -> ``{active,5}``; then
-    ``{active,-1}`` -> ``{active,4}``. No message is sent."""
+async def test_setopts_active_n_adds_to_counter() -> None:
+    """``setopts {active,N}`` adds to the count: passive; ``{active,3}`` then ``{active,2}`` ->
+    ``{active,5}``; then ``{active,-1}`` -> ``{active,4}``. No message is sent."""
     async with opened([], [("active", False)]) as (_l, c, _a):
         await ok(inet.setopts(c, [("active", 3)]))
         await ok(inet.setopts(c, [("active", 2)]))
@@ -103,8 +106,8 @@ async def test_70_setopts_active_n_adds_to_counter() -> None:
         await refute_receive()
 
 
-async def test_71_active_zero_on_passive_socket_sends_tcp_passive_at_once() -> None:
-    """71 [AV6]: ``setopts {active,0}`` on a passive socket -> ``ok``, ``[{tcp_passive,'C'}]``,
+async def test_active_zero_on_passive_socket_sends_tcp_passive_at_once() -> None:
+    """``setopts {active,0}`` on a passive socket -> ``ok``, ``[{tcp_passive,'C'}]``,
     then getopts ``{active,false}``."""
     async with opened([], [("active", False)]) as (_l, c, _a):
         await ok(inet.setopts(c, [("active", 0)]))
@@ -113,9 +116,9 @@ async def test_71_active_zero_on_passive_socket_sends_tcp_passive_at_once() -> N
         await assert_active(c, False)
 
 
-async def test_72_subtracting_to_zero_or_below_turns_passive_with_tcp_passive() -> None:
-    """72 [AV7]: count 3, ``setopts {active,-5}`` -> ``ok``, ``[{tcp_passive,'C'}]``,
-    ``{active,false}``."""
+async def test_subtracting_to_zero_or_below_turns_passive_with_tcp_passive() -> None:
+    """Subtracting to zero or below: count 3, ``setopts {active,-5}`` -> ``ok``,
+    ``[{tcp_passive,'C'}]``, ``{active,false}``."""
     async with opened([], [("active", False)]) as (_l, c, _a):
         await ok(inet.setopts(c, [("active", 3)]))
         await ok(inet.setopts(c, [("active", -5)]))
@@ -124,11 +127,12 @@ async def test_72_subtracting_to_zero_or_below_turns_passive_with_tcp_passive() 
         await assert_active(c, False)
 
 
-async def test_73_active_n_limits() -> None:
-    """73 [AV8]: ``{active,32767}`` -> ok (count 32767); then ``{active,1}`` -> ``{error,einval}``
-    (count stays 32767); ``{active,32768}`` -> ``{error,einval}``; ``{active,-32769}`` ->
-    ``{error,einval}``; ``{active,-32768}`` -> ok, ``[{tcp_passive,'C'}]``, ``{active,false}``.
-    (Sequence re-run on OTP 25: each einval leaves the count at 32767, with no message.)"""
+async def test_active_n_limits() -> None:
+    """``{active,N}`` limits: ``{active,32767}`` -> ok (count 32767); then ``{active,1}`` ->
+    ``{error,einval}`` (count stays 32767); ``{active,32768}`` -> ``{error,einval}``;
+    ``{active,-32769}`` -> ``{error,einval}``; ``{active,-32768}`` -> ok,
+    ``[{tcp_passive,'C'}]``, ``{active,false}``. (Sequence re-run on OTP 25: each einval leaves
+    the count at 32767, with no message.)"""
     async with opened([], [("active", False)]) as (_l, c, _a):
         await ok(inet.setopts(c, [("active", 32767)]))
         await assert_active(c, 32767)
@@ -145,12 +149,12 @@ async def test_73_active_n_limits() -> None:
         await assert_active(c, False)
 
 
-async def test_75_switching_modes_replaces_old_mode() -> None:
-    """75 [AV9][AV23][AV24]: ``true``->``{active,3}`` gives 3; ``{active,3}``->``true`` gives
-    true; ``{active,3}``->``once`` gives once; ``once``->``{active,3}`` gives 3;
-    ``{active,5}``->``false``->``{active,2}`` gives 2; inet sends no message on these switches.
-    ``{active,true}`` then ``{active,2}``: exactly 2 messages, then ``tcp_passive``;
-    ``{active,3}`` then ``once``: exactly 1 message."""
+async def test_switching_modes_replaces_old_mode() -> None:
+    """Switching active modes replaces the old one: ``true``->``{active,3}`` gives 3;
+    ``{active,3}``->``true`` gives true; ``{active,3}``->``once`` gives once;
+    ``once``->``{active,3}`` gives 3; ``{active,5}``->``false``->``{active,2}`` gives 2; inet
+    sends no message on these switches. ``{active,true}`` then ``{active,2}``: exactly 2
+    messages, then ``tcp_passive``; ``{active,3}`` then ``once``: exactly 1 message."""
     async with opened([("packet", 2)], [("packet", 2), ("active", False)]) as (_l, c, a):
         switches: list[tuple[list[Any], Any]] = [
             ([True, 3], 3),
@@ -200,8 +204,9 @@ async def collect_data(s: Any, total: int, timeout: int = 2000) -> list[Any]:
     return parts
 
 
-async def test_76_data_arriving_while_passive_is_delivered_on_activation() -> None:
-    """76 [AV10]: nothing while passive, then ``[{tcp,'C',"aabb"}]`` (raw mode may join the
+async def test_data_arriving_while_passive_is_delivered_on_activation() -> None:
+    """Data that arrives while passive is delivered on ``setopts {active,true}``: nothing
+    while passive, then ``[{tcp,'C',"aabb"}]`` (raw mode may join the
     two sends; asserted order-independently: the data messages concatenate to "aabb")."""
     async with opened([], [("active", False)]) as (_l, c, a):
         await ok(gen_tcp.send(a, "aa"))
@@ -213,11 +218,11 @@ async def test_76_data_arriving_while_passive_is_delivered_on_activation() -> No
         await refute_receive()
 
 
-async def test_77_active_n_counts_messages_not_bytes_or_sends() -> None:
-    """77 [AV18]: 3 quick raw sends, then ``{active,2}``: ``[{tcp,'C',"abc"}]`` and the
-    remaining count is ``{active,1}``. Coalescing is timing-dependent, so: the messages
-    concatenate to "abc", there are at most 2, and the count left is 2 minus their number
-    (``tcp_passive`` and ``{active,false}`` when it reaches 0)."""
+async def test_active_n_counts_messages_not_bytes_or_sends() -> None:
+    """N counts messages, not bytes or sends: 3 quick raw sends, then ``{active,2}``:
+    ``[{tcp,'C',"abc"}]`` and the remaining count is ``{active,1}``. Coalescing is
+    timing-dependent, so: the messages concatenate to "abc", there are at most 2, and the count
+    left is 2 minus their number (``tcp_passive`` and ``{active,false}`` when it reaches 0)."""
     async with opened([], [("active", False)]) as (_l, c, a):
         for m in ("a", "b", "c"):
             await ok(gen_tcp.send(a, m))
@@ -234,10 +239,11 @@ async def test_77_active_n_counts_messages_not_bytes_or_sends() -> None:
             await assert_active(c, False)
 
 
-async def test_78_active_message_size_limited_by_buffer_in_raw_mode() -> None:
-    """78 [AV26]: a 200000-byte burst: inet sends 138 messages of at most 1460 bytes (the
-    default ``buffer``); with ``{buffer,65536}``, 4 messages of at most 65536. Asserted:
-    every message <= buffer, and the messages concatenate to the burst, in order."""
+async def test_active_message_size_limited_by_buffer_in_raw_mode() -> None:
+    """Active message size is limited by ``buffer`` in raw mode: a 200000-byte burst: inet sends
+    138 messages of at most 1460 bytes (the default ``buffer``); with ``{buffer,65536}``, 4
+    messages of at most 65536. Asserted: every message <= buffer, and the messages concatenate
+    to the burst, in order."""
     data = random.Random(78).randbytes(200_000)
     for copts, limit in ([], 1460), ([("buffer", 65536)], 65536):
         async with opened([], ["binary", *copts]) as (_l, c, a):
@@ -252,8 +258,9 @@ async def test_78_active_message_size_limited_by_buffer_in_raw_mode() -> None:
 # --- 79-82: peer close in active modes -----------------------------------------------
 
 
-async def test_79_peer_close_active_true_data_then_tcp_closed_then_port_gone() -> None:
-    """79 [AV11][OD3][OD4]: ``[{tcp,'C',"last"},{tcp_closed,'C'}]``; then (inet, port gone):
+async def test_peer_close_active_true_data_then_tcp_closed_then_port_gone() -> None:
+    """The peer sends "last" and closes an ``{active,true}`` socket:
+    ``[{tcp,'C',"last"},{tcp_closed,'C'}]``; then (inet, port gone):
     send ``{error,closed}``, recv ``{error,closed}``, setopts/getopts ``{error,einval}``,
     peername ``{error,einval}``, inet:port ``{error,einval}``, close ``ok``, second close
     ``ok``; a trapping owner gets no ``{'EXIT',Port,_}``."""
@@ -274,8 +281,8 @@ async def test_79_peer_close_active_true_data_then_tcp_closed_then_port_gone() -
         await refute_receive()
 
 
-async def test_80_peer_close_active_n_gives_data_then_tcp_closed_no_tcp_passive() -> None:
-    """80 [AV12]: ``{active,5}``, the peer sends "x" and closes:
+async def test_peer_close_active_n_gives_data_then_tcp_closed_no_tcp_passive() -> None:
+    """``{active,5}``, the peer sends "x" and closes:
     ``[{tcp,'C',"x"},{tcp_closed,'C'}]`` and no ``tcp_passive``."""
     async with opened([], [("active", 5)]) as (_l, c, a):
         await ok(gen_tcp.send(a, "x"))
@@ -285,8 +292,8 @@ async def test_80_peer_close_active_n_gives_data_then_tcp_closed_no_tcp_passive(
         await refute_receive()
 
 
-async def test_82_tcp_closed_sent_once_then_reactivation_gives_einval() -> None:
-    """82 [AV14]: ``[{tcp_closed,'C'}]``, then ``{active,once}`` -> ``{error,einval}`` and
+async def test_tcp_closed_sent_once_then_reactivation_gives_einval() -> None:
+    """The peer closes: ``[{tcp_closed,'C'}]``, then ``{active,once}`` -> ``{error,einval}`` and
     ``{active,true}`` -> ``{error,einval}``; no second message. (Re-run on OTP 25 with C in
     ``true``, ``once`` and ``{active,3}``: the same, and ``{active,3}`` -> ``{error,einval}``.)"""
     for mode in (True, "once", 3):
@@ -302,10 +309,10 @@ async def test_82_tcp_closed_sent_once_then_reactivation_gives_einval() -> None:
 # --- 84-90 -----------------------------------------------------------------------------
 
 
-async def test_84_listen_socket_takes_active_n_and_sends_tcp_passive() -> None:
-    """84 [AV16]: ``listen(0,[{active,3}])``: getopts ``{active,3}``; ``setopts {active,-3}``
-    -> ``[{tcp_passive,'LS'}]`` and ``{active,false}``; ``listen(0,[{active,0}])`` -> an
-    immediate ``{tcp_passive,'LS2'}``."""
+async def test_listen_socket_takes_active_n_and_sends_tcp_passive() -> None:
+    """Listen sockets take ``{active,N}`` too: ``listen(0,[{active,3}])``: getopts
+    ``{active,3}``; ``setopts {active,-3}`` -> ``[{tcp_passive,'LS'}]`` and ``{active,false}``;
+    ``listen(0,[{active,0}])`` -> an immediate ``{tcp_passive,'LS2'}``."""
     res, ls = await gen_tcp.listen(0, [("ip", LOOP), ("active", 3)])
     assert res == "ok", ls
     try:
@@ -324,9 +331,10 @@ async def test_84_listen_socket_takes_active_n_and_sends_tcp_passive() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_86_invalid_active_values_give_einval() -> None:
-    """86 [AV19]: ``{active,1.5}``, ``{active,foo}`` and ``{active,"x"}`` -> ``{error,einval}``.
-    Erlang's string ``"x"`` is the list ``[120]`` here (a Python ``str`` would be an atom)."""
+async def test_invalid_active_values_give_einval() -> None:
+    """``inet:setopts(C,[{active,V}])`` with ``{active,1.5}``, ``{active,foo}`` and
+    ``{active,"x"}`` -> ``{error,einval}``. Erlang's string ``"x"`` is the list ``[120]`` here
+    (a Python ``str`` would be an atom)."""
     async with opened([], [("active", False)]) as (_l, c, _a):
         for bad in (1.5, "foo", [120]):
             assert await inet.setopts(c, [("active", bad)]) == ("error", "einval"), bad
@@ -334,9 +342,9 @@ async def test_86_invalid_active_values_give_einval() -> None:
         await refute_receive()
 
 
-async def test_87_packet_mode_each_active_message_is_one_whole_packet() -> None:
-    """87 [AV20][PK5]: ``{packet,2}`` with once -> ``[{tcp,'C',"p1"}]``, then (after
-    re-arming) ``[{tcp,'C',"p2"}]``."""
+async def test_packet_mode_each_active_message_is_one_whole_packet() -> None:
+    """In packet modes each active message is one whole packet: ``{packet,2}`` with once ->
+    ``[{tcp,'C',"p1"}]``, then (after re-arming) ``[{tcp,'C',"p2"}]``."""
     async with opened([("packet", 2)], [("packet", 2), ("active", "once")]) as (_l, c, a):
         await ok(gen_tcp.send(a, "p1"))
         await ok(gen_tcp.send(a, "p2"))
@@ -347,8 +355,9 @@ async def test_87_packet_mode_each_active_message_is_one_whole_packet() -> None:
         await refute_receive()
 
 
-async def test_89_spent_once_or_n_leaves_socket_passive_and_recv_works() -> None:
-    """89 [AV27]: ``[{tcp,'C',"first"}]``, ``{ok,"second"}``,
+async def test_spent_once_or_n_leaves_socket_passive_and_recv_works() -> None:
+    """Once a ``once`` or N count is spent the socket is passive and recv works:
+    ``[{tcp,'C',"first"}]``, ``{ok,"second"}``,
     ``[{tcp,'C',"third"},{tcp_passive,'C'}]``, ``{ok,"fourth"}``."""
     async with opened([], [("active", "once")]) as (_l, c, a):
         await ok(gen_tcp.send(a, "first"))
@@ -372,8 +381,9 @@ async def _setopts_getopts_and_report(parent: actors.Pid, c: Any) -> None:
     actors.send(parent, ("non_owner_done", c))
 
 
-async def test_90_non_owner_may_setopts_and_getopts_messages_go_to_owner() -> None:
-    """90 [AV25]: another process: ``{ok,{ok,[{active,once}]}}``; the owner gets
+async def test_non_owner_may_setopts_and_getopts_messages_go_to_owner() -> None:
+    """A non-owner may call ``setopts``/``getopts``; messages still go to the owner. From
+    another process: ``{ok,{ok,[{active,once}]}}``; the owner gets
     ``[{tcp,'C',"to owner"}]`` (and the other process gets nothing)."""
     async with opened([], [("active", False)]) as (_l, c, a):
         actors.spawn(_setopts_getopts_and_report, actors.self(), c)

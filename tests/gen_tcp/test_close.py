@@ -1,13 +1,12 @@
-"""Owner death, links and close: CONFORMANCE section 8 (items 101-106), and peers that
-close or reset mid-stream (issue 3).
+"""Owner death, links and close, and peers that close or reset mid-stream.
 
-Each test mirrors a recorded item of CONFORMANCE.md (Erlang/OTP 25, default inet backend)
-or a behaviour re-run on OTP 25 for this file; its docstring names the item and the exact
-Erlang result. ``C`` connects, ``A`` is accepted, ``L`` listens, all owned by the test
-process unless a test says otherwise.
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (default inet backend); its
+docstring names the Erlang call and the exact Erlang result. ``C`` connects, ``A`` is
+accepted, ``L`` listens, all owned by the test process unless a test says otherwise.
 
-Issue 3: "peers that reset, half-close, close mid-packet: a clear error as Erlang gives,
-the node keeps running, and no byte the peer sent before closing is lost or reordered."
+The mid-stream tests: when a peer resets, half-closes or closes mid-packet, the caller
+gets the error Erlang gives, the node keeps running, and no byte the peer sent before
+closing is lost or reordered.
 """
 
 from __future__ import annotations
@@ -48,11 +47,10 @@ async def _owner_sends(parent: actors.Pid, c: Any) -> None:
     await actors.receive("never")
 
 
-async def test_101_owner_exit_closes_its_sockets() -> None:
-    """101 [OD1][OD2]: the owner exits: the peer gets ``[{tcp_closed,'A'}]``; on the dead
-    owner's socket ``inet:port`` -> ``{error,einval}``, ``send`` -> ``{error,closed}``,
-    ``close`` -> ``ok``. Owner killed: the peer's passive recv -> ``{ok,"from owner"}``,
-    then ``{error,closed}``."""
+async def test_owner_exit_closes_its_sockets() -> None:
+    """The owner exits: the peer gets ``[{tcp_closed,'A'}]``; on the dead owner's socket
+    ``inet:port`` -> ``{error,einval}``, ``send`` -> ``{error,closed}``, ``close`` -> ``ok``.
+    Owner killed: the peer's passive recv -> ``{ok,"from owner"}``, then ``{error,closed}``."""
     async with opened() as (_l, c, a):
         owner = actors.spawn(_owner_until_die)
         assert await gen_tcp.controlling_process(c, owner) == "ok"
@@ -83,11 +81,10 @@ def links_of_self() -> list[Any]:
     return list(res[1])
 
 
-async def test_102_owner_linked_to_port_and_close_sends_no_exit() -> None:
-    """102 [OD3]: the owner is linked to the port (``process_info(self(),links)`` holds C,
-    as ``port_info(C,links)`` holds the owner); after its own ``close`` and after a peer
-    close in active mode the trapping owner gets only ``tcp_closed`` messages and no
-    ``{'EXIT',C,_}``."""
+async def test_owner_linked_to_port_and_close_sends_no_exit() -> None:
+    """The owner is linked to the port (``process_info(self(),links)`` holds C, as
+    ``port_info(C,links)`` holds the owner); after its own ``close`` and after a peer close in
+    active mode the trapping owner gets only ``tcp_closed`` messages and no ``{'EXIT',C,_}``."""
     actors.process_flag("trap_exit", True)
     async with opened() as (_l, c, a):
         assert c in links_of_self()
@@ -103,9 +100,9 @@ async def test_102_owner_linked_to_port_and_close_sends_no_exit() -> None:
         assert c not in links_of_self()
 
 
-async def test_103_close_ok_twice_and_closer_gets_no_tcp_closed() -> None:
-    """103 [CL1]: ``[ok,ok,[{tcp_closed,'A'}]]``: close and a second close give ``ok``, and the
-    only message is ``tcp_closed`` for the peer socket A (none for C)."""
+async def test_close_ok_twice_and_closer_gets_no_tcp_closed() -> None:
+    """``gen_tcp:close(C)`` twice -> ``[ok,ok,[{tcp_closed,'A'}]]``: both closes give ``ok``,
+    and the only message is ``tcp_closed`` for the peer socket A (none for C)."""
     async with opened() as (_l, c, a):
         assert await gen_tcp.close(c) == "ok"
         assert await gen_tcp.close(c) == "ok"
@@ -113,10 +110,11 @@ async def test_103_close_ok_twice_and_closer_gets_no_tcp_closed() -> None:
         await refute_receive()
 
 
-async def test_104_calls_on_locally_closed_connected_socket() -> None:
-    """104 [CL2]: inet: ``send``/``recv`` -> ``{error,closed}``; ``setopts``, ``getopts``,
-    ``peername``, ``sockname``, ``inet:port`` and ``getstat`` -> ``{error,einval}``;
-    ``shutdown`` and ``controlling_process`` -> ``{error,closed}``."""
+async def test_calls_on_locally_closed_connected_socket() -> None:
+    """Calls on a connected socket after ``gen_tcp:close(C)``, inet: ``send``/``recv`` ->
+    ``{error,closed}``; ``setopts``, ``getopts``, ``peername``, ``sockname``, ``inet:port`` and
+    ``getstat`` -> ``{error,einval}``; ``shutdown`` and ``controlling_process`` ->
+    ``{error,closed}``."""
     async with opened() as (_l, c, _a):
         assert await gen_tcp.close(c) == "ok"
         assert await gen_tcp.send(c, "x") == ("error", "closed")
@@ -133,9 +131,10 @@ async def test_104_calls_on_locally_closed_connected_socket() -> None:
         assert await gen_tcp.controlling_process(c, actors.self()) == ("error", "closed")
 
 
-async def test_105_calls_on_just_closed_listen_socket() -> None:
-    """105 [CL2b]: inet: ``send``, ``recv``, ``accept`` and ``controlling_process`` ->
-    ``{error,closed}``; ``inet:port`` and ``sockname`` -> ``{error,einval}``."""
+async def test_calls_on_just_closed_listen_socket() -> None:
+    """Calls on a listen socket just after ``gen_tcp:close(L)``, inet: ``send``, ``recv``,
+    ``accept`` and ``controlling_process`` -> ``{error,closed}``; ``inet:port`` and ``sockname``
+    -> ``{error,einval}``."""
     res, l = await gen_tcp.listen(0, [("ip", (127, 0, 0, 1))])
     assert res == "ok", l
     assert await gen_tcp.close(l) == "ok"
@@ -151,8 +150,8 @@ async def _close_and_report(parent: actors.Pid, s: Any) -> None:
     actors.send(parent, ("closed_by_other", await gen_tcp.close(s)))
 
 
-async def test_106_any_process_may_close() -> None:
-    """106 [CL3]: another process's ``close`` -> ``ok``; the (non-trapping) owner gets nothing
+async def test_any_process_may_close() -> None:
+    """Another process's ``gen_tcp:close(C)`` -> ``ok``; the (non-trapping) owner gets nothing
     for its own socket; later sends -> ``{error,closed}``; the peer sees ``{error,closed}``."""
     async with opened([("active", False)]) as (_l, c, a):
         actors.spawn(_close_and_report, actors.self(), c)
@@ -162,11 +161,11 @@ async def test_106_any_process_may_close() -> None:
         assert await gen_tcp.recv(a, 0, 2000) == ("error", "closed")
 
 
-async def test_106b_close_by_other_process_gives_trapping_owner_exit_normal() -> None:
-    """Beyond 106, re-run on OTP 25 (inet): when another process closes the socket, a
-    *trapping* owner gets ``{'EXIT',C,normal}`` (the port's link to it ends with reason
-    normal); the socket is closed for everyone: ``send`` -> ``{error,closed}``, the peer's
-    recv -> ``{error,closed}``. (Its own close, item 102, sends no ``'EXIT'``.)"""
+async def test_close_by_other_process_gives_trapping_owner_exit_normal() -> None:
+    """Re-run on OTP 25 (inet): when another process closes the socket, a *trapping* owner gets
+    ``{'EXIT',C,normal}`` (the port's link to it ends with reason normal); the socket is closed
+    for everyone: ``send`` -> ``{error,closed}``, the peer's recv -> ``{error,closed}``. (Its
+    own close sends no ``'EXIT'``: see `test_owner_linked_to_port_and_close_sends_no_exit`.)"""
     actors.process_flag("trap_exit", True)
     async with opened([("active", False)]) as (_l, c, a):
         actors.spawn(_close_and_report, actors.self(), c)
@@ -177,7 +176,7 @@ async def test_106b_close_by_other_process_gives_trapping_owner_exit_normal() ->
         assert await gen_tcp.recv(a, 0, 2000) == ("error", "closed")
 
 
-# --- issue 3: a peer that closes mid-stream loses no byte ----------------------------------
+# --- a peer that closes mid-stream loses no byte --------------------------------------------
 
 
 async def _writer(parent: actors.Pid, chunks: list[Any], tail: Any = None) -> None:
@@ -236,11 +235,12 @@ async def read_passive_until_closed(c: Any, length: int) -> tuple[list[Any], Any
 
 
 @pytest.mark.parametrize("mode", [True, "once", 3, "passive"], ids=repr)
-async def test_issue3_peer_closes_after_1mb_in_random_writes_every_byte_in_order(mode: Any) -> None:
-    """Issue 3, mirroring 51/79 (inet): a peer sends 1 MB in random-sized writes then closes.
-    Active (``true``, ``once`` re-armed, ``{active,3}`` re-armed on ``tcp_passive``): every
-    byte in order, then ``{tcp_closed,'C'}`` once. Passive ``recv(C,0)``: every byte in
-    order, then ``{error,closed}``, then (inet) ``{error,enotconn}``. The node keeps running."""
+async def test_peer_closes_after_1mb_in_random_writes_every_byte_in_order(mode: Any) -> None:
+    """Erlang/OTP 25 (inet), peer close after data: a peer sends 1 MB in random-sized writes
+    then closes. Active (``true``, ``once`` re-armed, ``{active,3}`` re-armed on
+    ``tcp_passive``): every byte in order, then ``{tcp_closed,'C'}`` once. Passive
+    ``recv(C,0)``: every byte in order, then ``{error,closed}``, then (inet)
+    ``{error,enotconn}``. The node keeps running."""
     chunks = random_writes(seed=3)
     data = b"".join(chunks)
     passive = mode == "passive"
@@ -262,12 +262,13 @@ async def test_issue3_peer_closes_after_1mb_in_random_writes_every_byte_in_order
     await node_still_works()
 
 
-async def test_issue3_passive_recv_n_at_peer_close_returns_whole_chunks_then_closed() -> None:
-    """Issue 3 with ``recv(C,1000)`` (re-run on OTP 25, as misc ``partial_recv_and_close``):
-    the peer sends 1 MB in random-sized writes then closes. Every recv returns exactly
-    1000 bytes, in order, for the first 1048000 bytes; the next recv, with only 576 bytes
-    left before EOF, gives ``{error,closed}`` (inet drops that partial tail), then
-    ``{error,enotconn}``. Likewise "abc" then close: ``recv(C,10)`` -> ``{error,closed}``."""
+async def test_passive_recv_n_at_peer_close_returns_whole_chunks_then_closed() -> None:
+    """A peer closing mid-stream, read with ``recv(C,1000)`` (re-run on OTP 25, as misc
+    ``partial_recv_and_close``): the peer sends 1 MB in random-sized writes then closes. Every
+    recv returns exactly 1000 bytes, in order, for the first 1048000 bytes; the next recv, with
+    only 576 bytes left before EOF, gives ``{error,closed}`` (inet drops that partial tail),
+    then ``{error,enotconn}``. Likewise "abc" then close: ``recv(C,10)`` ->
+    ``{error,closed}``."""
     chunks = random_writes(seed=4)
     data = b"".join(chunks)
     async with opened([("active", False), "binary"], ["binary", ("active", False)]) as (_l, c, a):
@@ -290,12 +291,12 @@ async def test_issue3_passive_recv_n_at_peer_close_returns_whole_chunks_then_clo
 
 
 @pytest.mark.parametrize("active", [True, "once", False], ids=repr)
-async def test_issue3_peer_closes_mid_packet_complete_packets_then_closed(active: Any) -> None:
-    """Issue 3, mirroring 129 [PK14] (re-run on OTP 25 with ``{packet,4}``): a peer sends
-    300 packets, written as random-sized raw pieces that cut across packet boundaries,
-    then half a packet, then closes. The receiver gets exactly the 300 packets in order,
-    then ``{tcp_closed,'C'}`` (active) or ``{error,closed}`` then ``{error,enotconn}``
-    (passive); the truncated packet is dropped."""
+async def test_peer_closes_mid_packet_complete_packets_then_closed(active: Any) -> None:
+    """A truncated packet at close is dropped (re-run on OTP 25 with ``{packet,4}``): a peer
+    sends 300 packets, written as random-sized raw pieces that cut across packet boundaries,
+    then half a packet, then closes. The receiver gets exactly the 300 packets in order, then
+    ``{tcp_closed,'C'}`` (active) or ``{error,closed}`` then ``{error,enotconn}`` (passive); the
+    truncated packet is dropped."""
     rng = random.Random(129)
     packets = [rng.randbytes(rng.randint(0, 5000)) for _ in range(300)]
     wire = b"".join(len(p).to_bytes(4, "big") + p for p in packets)
@@ -339,8 +340,8 @@ async def start_resetter(a: Any, data: Any) -> None:
 
 
 @pytest.mark.parametrize("show", [False, True], ids=["default", "show_econnreset"])
-async def test_issue3_peer_resets_after_data_passive(show: bool) -> None:
-    """Issue 3, mirroring 64/144 [RE22][SN9] (re-run on OTP 25 with data sent before the
+async def test_peer_resets_after_data_passive(show: bool) -> None:
+    """A peer reset seen by a passive recv (re-run on OTP 25 with data sent before the
     reset): the peer sends "data", sets ``{linger,{true,0}}`` and closes (RST). Passive
     recv: ``{ok,"data"}``, then ``{error,closed}`` (default) or ``{error,econnreset}``
     (``show_econnreset``); by default a third recv -> ``{error,enotconn}``."""
@@ -357,8 +358,8 @@ async def test_issue3_peer_resets_after_data_passive(show: bool) -> None:
 
 
 @pytest.mark.parametrize("show", [False, True], ids=["default", "show_econnreset"])
-async def test_issue3_peer_resets_after_data_active(show: bool) -> None:
-    """Issue 3, mirroring 143 [SN8] (re-run on OTP 25 with data sent before the reset):
+async def test_peer_resets_after_data_active(show: bool) -> None:
+    """A peer reset in active mode (re-run on OTP 25 with data sent before the reset):
     ``[{tcp,'C',"data"},{tcp_closed,'C'}]`` by default; with ``show_econnreset``
     ``[{tcp,'C',"data"},{tcp_error,'C',econnreset},{tcp_closed,'C'}]``."""
     async with opened([("active", False)], [("show_econnreset", show)]) as (_l, c, a):

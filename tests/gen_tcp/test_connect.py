@@ -1,10 +1,11 @@
 """Conformance: gen_tcp:connect/2,3,4.
 
-CONFORMANCE.md section 4 (items 30-42), plus the statements of the gen_tcp manual
-(reference/gen_tcp.txt) about `connect`: the sockaddr-map form, the ``{ip, Address}`` and
-``{port, Port}`` options, ``{tcp, Socket, Data}`` delivery to the connecting process. Each
-test names the item and the exact Erlang/OTP 25 result it mirrors (default ``inet``
-backend unless marked ``socket_backend``).
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (default ``inet`` backend
+unless marked ``socket_backend``; "Both backends" means inet and ``{inet_backend,socket}``
+gave the same term); its docstring names the Erlang call and the exact Erlang result. Some
+check the statements of Erlang's gen_tcp manual page about `connect`: the sockaddr-map form,
+the ``{ip, Address}`` and ``{port, Port}`` options, ``{tcp, Socket, Data}`` delivery to the
+connecting process.
 """
 
 from __future__ import annotations
@@ -61,43 +62,43 @@ async def _listen(*opts: Any) -> tuple[Any, int]:
     ids=["Loop", "localhost", '"localhost"'],
 )
 @pytest.mark.parametrize("with_timeout", [False, True], ids=["connect3", "connect4"])
-async def test_item30_no_listener_econnrefused(address: Any, with_timeout: bool) -> None:
-    """Item 30 [CO1] [both]: ``connect(Loop|localhost|"localhost",ClosedPort,[])``, with or
+async def test_no_listener_econnrefused(address: Any, with_timeout: bool) -> None:
+    """Both backends: ``connect(Loop|localhost|"localhost",ClosedPort,[])``, with or
     without a timeout -> ``{error,econnrefused}``."""
     port = await closed_port()
     extra = (5000,) if with_timeout else ()
     assert await gen_tcp.connect(address, port, [], *extra) == ("error", "econnrefused")
 
 
-async def test_item31_unknown_host_nxdomain() -> None:
-    """Item 31 [CO2] [both]: ``connect("non-existing-host-xxx",7,[],5000)`` -> ``{error,nxdomain}``."""
+async def test_unknown_host_nxdomain() -> None:
+    """Both backends: ``connect("non-existing-host-xxx",7,[],5000)`` -> ``{error,nxdomain}``."""
     assert await gen_tcp.connect("non-existing-host-xxx", 7, [], 5000) == ("error", "nxdomain")
 
 
 @pytest.mark.parametrize("host", ["", Atom("")], ids=['""', "''"])
-async def test_item32_empty_host_raises(host: Any) -> None:
-    """Item 32 [CO3], inet: ``connect("",P,[])`` and ``connect('',P,[])`` -> ``{raised,exit,badarg}``."""
+async def test_empty_host_raises(host: Any) -> None:
+    """inet: ``connect("",P,[])`` and ``connect('',P,[])`` -> ``{raised,exit,badarg}``."""
     port = await closed_port()
     with raises("exit", "badarg"):
         await gen_tcp.connect(host, port, [])
 
 
 @pytest.mark.parametrize("host", [".", Atom(".")], ids=['"."', "'.'"])
-async def test_item32_root_domain_nxdomain(host: Any) -> None:
-    """Item 32 [CO3] [both]: ``connect(".",P,[])`` and ``connect('.',P,[])`` -> ``{error,nxdomain}``."""
+async def test_root_domain_nxdomain(host: Any) -> None:
+    """Both backends: ``connect(".",P,[])`` and ``connect('.',P,[])`` -> ``{error,nxdomain}``."""
     port = await closed_port()
     assert await gen_tcp.connect(host, port, []) == ("error", "nxdomain")
 
 
 @pytest.mark.socket_backend
-async def test_item32_socket_backend_empty_host_einval() -> None:
-    """Item 32 [CO3], socket: ``connect("",P,[{inet_backend,socket}])`` -> ``{error,einval}``."""
+async def test_socket_backend_empty_host_einval() -> None:
+    """Socket backend: ``connect("",P,[{inet_backend,socket}])`` -> ``{error,einval}``."""
     port = await closed_port()
     assert await gen_tcp.connect("", port, [SOCKET]) == ("error", "einval")
 
 
-async def test_item33_connect_timeout_is_timeout_not_etimedout() -> None:
-    """Item 33 [CO4] [both]: ``{backlog,0}`` leaves 1 slot: two unaccepted connects ->
+async def test_connect_timeout_is_timeout_not_etimedout() -> None:
+    """Both backends: ``{backlog,0}`` leaves 1 slot: two unaccepted connects ->
     ``[ok,{error,timeout}]``; then ``connect(Loop,P,[],200)`` ->
     ``{{approx_ms,200},{error,timeout}}``."""
     ls, port = await _listen(("backlog", 0))
@@ -120,8 +121,8 @@ async def test_item33_connect_timeout_is_timeout_not_etimedout() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item34_connect_timeout_0_to_listening_port() -> None:
-    """Item 34 [CO5] [both]: ``connect(Loop,P,[],0)`` to a listening port -> ``{error,timeout}``."""
+async def test_connect_timeout_0_to_listening_port() -> None:
+    """Both backends: ``connect(Loop,P,[],0)`` to a listening port -> ``{error,timeout}``."""
     ls, port = await _listen()
     try:
         result = await gen_tcp.connect(LOOP, port, [], 0)
@@ -149,8 +150,8 @@ BAD_CONNECT_OPTIONS = [
     BAD_CONNECT_OPTIONS,
     ids=["{foo,bar}", "foo", "{active,maybe}", "{packet,3}", "{send_timeout,-5}", "{backlog,5}"],
 )
-async def test_item35_bad_connect_option_raises(opt: Any) -> None:
-    """Item 35 [CO6][CO15] [both]: ``connect(Loop,P,[X])`` -> ``{raised,exit,badarg}`` for
+async def test_bad_connect_option_raises(opt: Any) -> None:
+    """Both backends: ``connect(Loop,P,[X])`` -> ``{raised,exit,badarg}`` for
     {foo,bar}, foo, {active,maybe}, {packet,3}, {send_timeout,-5} and the listen-only
     {backlog,5}."""
     ls, port = await _listen()
@@ -161,8 +162,8 @@ async def test_item35_bad_connect_option_raises(opt: Any) -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item35_reuseaddr_in_connect_is_ok() -> None:
-    """Item 35 [CO15] [both]: ``connect(Loop,P,[{reuseaddr,true}])`` -> ``{ok,_}``."""
+async def test_reuseaddr_in_connect_is_ok() -> None:
+    """Both backends: ``connect(Loop,P,[{reuseaddr,true}])`` -> ``{ok,_}``."""
     ls, port = await _listen()
     ok, c = await gen_tcp.connect(LOOP, port, [("reuseaddr", True)])
     try:
@@ -174,8 +175,8 @@ async def test_item35_reuseaddr_in_connect_is_ok() -> None:
 
 
 @pytest.mark.parametrize("opts", [Atom("foo"), ("active", False)], ids=["foo", "{active,false}"])
-async def test_item35_non_list_options_raise(opts: Any) -> None:
-    """Item 35 [CO15]: a non-list option argument ->
+async def test_non_list_options_raise(opts: Any) -> None:
+    """``connect(Loop,P,Opts)`` with a non-list option argument ->
     ``{raised,exit,{function_clause,{inet,mod,6}}}`` (stacktrace cut to its top frame)."""
     ls, port = await _listen()
     try:
@@ -186,27 +187,27 @@ async def test_item35_non_list_options_raise(opts: Any) -> None:
 
 
 @pytest.mark.parametrize("port", [70000, -1], ids=["70000", "-1"])
-async def test_item36_port_out_of_range_raises(port: int) -> None:
-    """Item 36 [CO7], inet: port 70000 or -1 ->
+async def test_port_out_of_range_raises(port: int) -> None:
+    """inet: port 70000 or -1 ->
     ``{raised,exit,{function_clause,{inet_tcp,do_connect,4}}}``."""
     with raises("exit", ("function_clause", ("inet_tcp", "do_connect", 4))):
         await gen_tcp.connect(LOOP, port, [])
 
 
-async def test_item36_port_not_integer_raises() -> None:
-    """Item 36 [CO7], inet: port ``foo`` -> ``{raised,exit,badarg}``."""
+async def test_port_not_integer_raises() -> None:
+    """inet: port ``foo`` -> ``{raised,exit,badarg}``."""
     with raises("exit", "badarg"):
         await gen_tcp.connect(LOOP, Atom("foo"), [])
 
 
-async def test_item36_port_0_econnrefused() -> None:
-    """Item 36 [CO7] [both]: port 0 -> ``{error,econnrefused}``."""
+async def test_port_0_econnrefused() -> None:
+    """Both backends: port 0 -> ``{error,econnrefused}``."""
     assert await gen_tcp.connect(LOOP, 0, []) == ("error", "econnrefused")
 
 
 @pytest.mark.parametrize("timeout", [-1, Atom("foo"), 1.5], ids=["-1", "foo", "1.5"])
-async def test_item36_bad_timeout_raises_error_badarg(timeout: Any) -> None:
-    """Item 36 [CO7] [both]: timeout -1 or foo (and 1.5, checked in erl) ->
+async def test_bad_timeout_raises_error_badarg(timeout: Any) -> None:
+    """Both backends: timeout -1 or foo (and 1.5, checked in erl) ->
     ``{raised,error,badarg}``."""
     ls, port = await _listen()
     try:
@@ -217,8 +218,8 @@ async def test_item36_bad_timeout_raises_error_badarg(timeout: Any) -> None:
 
 
 @pytest.mark.parametrize("address", [(1, 2, 3), 42], ids=["{1,2,3}", "42"])
-async def test_item36_bad_address_raises(address: Any) -> None:
-    """Item 36 [CO7], inet: ``connect({1,2,3}|42,P,[],T)`` -> ``{raised,exit,badarg}``."""
+async def test_bad_address_raises(address: Any) -> None:
+    """inet: ``connect({1,2,3}|42,P,[],T)`` -> ``{raised,exit,badarg}``."""
     ls, port = await _listen()
     try:
         with raises("exit", "badarg"):
@@ -227,8 +228,8 @@ async def test_item36_bad_address_raises(address: Any) -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item36_bad_address_tuple_connect3_raises() -> None:
-    """Item 36 [CO7], inet, checked in erl: ``connect({1,2,3},P,[])`` -> ``{raised,exit,badarg}``."""
+async def test_bad_address_tuple_connect3_raises() -> None:
+    """inet, checked in erl: ``connect({1,2,3},P,[])`` -> ``{raised,exit,badarg}``."""
     ls, port = await _listen()
     try:
         with raises("exit", "badarg"):
@@ -237,8 +238,8 @@ async def test_item36_bad_address_tuple_connect3_raises() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item36_integer_address_connect3_function_clause() -> None:
-    """Item 36 [CO7], inet, checked in erl: ``connect(42,P,[])`` (connect/3, no timeout) ->
+async def test_integer_address_connect3_function_clause() -> None:
+    """inet, checked in erl: ``connect(42,P,[])`` (connect/3, no timeout) ->
     ``{raised,error,function_clause}`` (no connect/3 clause takes an integer address;
     ``connect(42,P,[],T)`` is ``exit:badarg``)."""
     ls, port = await _listen()
@@ -250,8 +251,8 @@ async def test_item36_integer_address_connect3_function_clause() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item36_socket_backend_bad_port_and_address() -> None:
-    """Item 36 [CO7], socket: port 70000 or -1 -> ``{error,econnrefused}``; port foo ->
+async def test_socket_backend_bad_port_and_address() -> None:
+    """Socket backend: port 70000 or -1 -> ``{error,econnrefused}``; port foo ->
     ``{error,einval}``; address {1,2,3} or 42 -> ``{error,einval}``."""
     ls, port = await _listen()
     try:
@@ -272,8 +273,8 @@ async def test_item36_socket_backend_bad_port_and_address() -> None:
     [LOOP, "127.0.0.1", Atom("localhost"), "localhost"],
     ids=["{127,0,0,1}", '"127.0.0.1"', "localhost", '"localhost"'],
 )
-async def test_item37_address_forms_connect(address: Any) -> None:
-    """Item 37 [CO8] [both]: ``{127,0,0,1}``, ``"127.0.0.1"``, ``localhost`` and
+async def test_address_forms_connect(address: Any) -> None:
+    """Both backends: ``{127,0,0,1}``, ``"127.0.0.1"``, ``localhost`` and
     ``"localhost"`` all connect (peername ``{ok,{{127,0,0,1},P}}``, checked in erl)."""
     ls, port = await _listen()
     ok, c = await gen_tcp.connect(address, port, [])
@@ -296,8 +297,8 @@ async def _listen6() -> tuple[Any, int]:
     return ls, port
 
 
-async def test_item38_ipv6_tuple_implies_inet6() -> None:
-    """Item 38 [CO9] [both]: ``connect({0,0,0,0,0,0,0,1},P,[])`` -> ``{ok,_}`` (implicit inet6);
+async def test_ipv6_tuple_implies_inet6() -> None:
+    """Both backends: ``connect({0,0,0,0,0,0,0,1},P,[])`` -> ``{ok,_}`` (implicit inet6);
     sockname ``{ok,{{0,0,0,0,0,0,0,1},_}}``."""
     ls, port = await _listen6()
     try:
@@ -313,8 +314,8 @@ async def test_item38_ipv6_tuple_implies_inet6() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item38_ipv6_string_with_inet6() -> None:
-    """Item 38 [CO14] [both]: ``connect("::1",P,[inet6])`` -> ``{ok,_}``."""
+async def test_ipv6_string_with_inet6() -> None:
+    """Both backends: ``connect("::1",P,[inet6])`` -> ``{ok,_}``."""
     ls, port = await _listen6()
     try:
         ok, c = await gen_tcp.connect("::1", port, ["inet6"])
@@ -325,8 +326,8 @@ async def test_item38_ipv6_string_with_inet6() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item38_ipv6_string_without_inet6_nxdomain() -> None:
-    """Item 38 [CO14] [both]: ``connect("::1",P,[])`` -> ``{error,nxdomain}``."""
+async def test_ipv6_string_without_inet6_nxdomain() -> None:
+    """Both backends: ``connect("::1",P,[])`` -> ``{error,nxdomain}``."""
     ls, port = await _listen6()
     try:
         assert await gen_tcp.connect("::1", port, []) == ("error", "nxdomain")
@@ -334,8 +335,8 @@ async def test_item38_ipv6_string_without_inet6_nxdomain() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item38_ipv4_target_with_inet6_eafnosupport() -> None:
-    """Item 38 [CO14] [both]: ``connect(Loop,P,[inet6])`` -> ``{error,eafnosupport}``."""
+async def test_ipv4_target_with_inet6_eafnosupport() -> None:
+    """Both backends: ``connect(Loop,P,[inet6])`` -> ``{error,eafnosupport}``."""
     ls, port = await _listen()
     try:
         assert await gen_tcp.connect(LOOP, port, ["inet6"]) == ("error", "eafnosupport")
@@ -343,8 +344,8 @@ async def test_item38_ipv4_target_with_inet6_eafnosupport() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item38_ipv4_target_with_ipv6_ip_eafnosupport() -> None:
-    """Item 38 [CO14] [both]: ``connect(Loop,P,[{ip,{0,0,0,0,0,0,0,1}}])`` ->
+async def test_ipv4_target_with_ipv6_ip_eafnosupport() -> None:
+    """Both backends: ``connect(Loop,P,[{ip,{0,0,0,0,0,0,0,1}}])`` ->
     ``{error,eafnosupport}``."""
     ls, port = await _listen()
     try:
@@ -427,8 +428,8 @@ CONNECTED_DEFAULTS_INET = inet_defaults(recbuf=_KERNEL["recbuf"], sndbuf=_KERNEL
 @pytest.mark.parametrize(
     "name,value", CONNECTED_DEFAULTS_INET, ids=[n for n, _ in CONNECTED_DEFAULTS_INET]
 )
-async def test_item40_connected_socket_default_option(name: str, value: Any) -> None:
-    """Item 40 [CO11], inet: ``inet:getopts(C,[Opt])`` -> as item 9 (``buffer`` 1460), except
+async def test_connected_socket_default_option(name: str, value: Any) -> None:
+    """inet: ``inet:getopts(C,[Opt])`` -> the listen socket's defaults (``buffer`` 1460), except
     ``sndbuf`` 3939840 (the kernel's autotuned value). The accepted side reads the same
     (checked in erl)."""
     ls, c, a = await pair()
@@ -440,8 +441,8 @@ async def test_item40_connected_socket_default_option(name: str, value: Any) -> 
 
 
 @pytest.mark.socket_backend
-async def test_item40_socket_backend_connected_buffer() -> None:
-    """Item 40 [CO11], socket: ``getopts(C,[buffer])`` -> ``{ok,[{buffer,8192}]}``."""
+async def test_socket_backend_connected_buffer() -> None:
+    """Socket backend: ``getopts(C,[buffer])`` -> ``{ok,[{buffer,8192}]}``."""
     ls, c, a = await pair([SOCKET])
     try:
         assert await inet.getopts(c, ["buffer"]) == ("ok", [("buffer", 8192)])
@@ -449,8 +450,8 @@ async def test_item40_socket_backend_connected_buffer() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item41_connecting_process_owns_active_data() -> None:
-    """Item 41 [CO12] [both]: the peer sends "hello" -> ``flush()`` -> ``[{tcp,'C',"hello"}]``.
+async def test_connecting_process_owns_active_data() -> None:
+    """Both backends: the peer sends "hello" -> ``flush()`` -> ``[{tcp,'C',"hello"}]``.
 
     Manual connect: packets from the peer "are delivered as messages: {tcp, Socket, Data}".
     """
@@ -463,8 +464,8 @@ async def test_item41_connecting_process_owns_active_data() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item41_data_goes_to_the_connecting_process_not_the_caller_of_listen() -> None:
-    """Item 41 [CO12] [both]: a spawned process connects; the peer sends "hello" -> that
+async def test_data_goes_to_the_connecting_process_not_the_caller_of_listen() -> None:
+    """Both backends: a spawned process connects; the peer sends "hello" -> that
     process gets ``{tcp,'C',"hello"}``; the test process (A's owner) gets nothing."""
     ls, port = await _listen()
     me = actors.self()
@@ -489,8 +490,8 @@ async def test_item41_data_goes_to_the_connecting_process_not_the_caller_of_list
         await close_all(a, ls)
 
 
-async def test_item42_active_false_at_connect() -> None:
-    """Item 42 [CO13] [both]: ``{active,false}`` at connect, the peer sends "hello" -> mailbox
+async def test_active_false_at_connect() -> None:
+    """Both backends: ``{active,false}`` at connect, the peer sends "hello" -> mailbox
     ``[]``; ``recv(C,0,500)`` -> ``{ok,"hello"}``."""
     ls, c, a = await pair([], [("active", False)])
     try:

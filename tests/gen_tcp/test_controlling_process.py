@@ -1,7 +1,7 @@
-"""gen_tcp:controlling_process/2: CONFORMANCE section 7 (items 91-99).
+"""gen_tcp:controlling_process/2: who may call it, what moves with the socket.
 
-Each test mirrors one recorded item of CONFORMANCE.md (Erlang/OTP 25, default inet
-backend); its docstring names the item and the exact Erlang result. ``C`` connects, ``A``
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (default inet backend); its
+docstring names the Erlang call and the exact Erlang result. ``C`` connects, ``A``
 is accepted, ``L`` listens, all owned by the test process unless a test moves them.
 """
 
@@ -54,8 +54,9 @@ async def _try_transfer(parent: actors.Pid, c: Any, l: Any) -> None:
     actors.send(parent, ("tried", await gen_tcp.controlling_process(c, me), await gen_tcp.controlling_process(l, me)))
 
 
-async def test_91_only_the_owner_may_call_controlling_process() -> None:
-    """91 [CP1]: a non-owner gets ``{error,not_owner}``, for a connected and a listen socket."""
+async def test_only_the_owner_may_call_controlling_process() -> None:
+    """``gen_tcp:controlling_process(S,Pid)`` called by a non-owner -> ``{error,not_owner}``,
+    for a connected and a listen socket."""
     async with opened() as (l, c, _a):
         actors.spawn(_try_transfer, actors.self(), c, l)
         msg = await assert_receive(("tried", ANY, ANY))
@@ -69,9 +70,10 @@ async def _return() -> None:
     return None
 
 
-async def test_92_to_self_ok_dead_pid_badarg_non_pid_function_clause() -> None:
-    """92 [CP2]: to itself ``ok``; to a dead pid (inet) ``{error,badarg}``; to ``foo``
-    ``{raised,error,function_clause}``; socket argument ``foo`` ``{raised,error,function_clause}``."""
+async def test_to_self_ok_dead_pid_badarg_non_pid_function_clause() -> None:
+    """``gen_tcp:controlling_process(C,Pid)``: to itself ``ok``; to a dead pid (inet)
+    ``{error,badarg}``; to ``foo`` ``{raised,error,function_clause}``; socket argument ``foo``
+    ``{raised,error,function_clause}``."""
     async with opened() as (_l, c, a):
         assert await gen_tcp.controlling_process(c, actors.self()) == "ok"
         dead, ref = actors.spawn_monitor(_return)
@@ -88,8 +90,8 @@ async def test_92_to_self_ok_dead_pid_badarg_non_pid_function_clause() -> None:
         assert await assert_receive(("tcp", c, ANY)) == ("tcp", c, "still mine")
 
 
-async def test_93_queued_tcp_messages_move_to_new_owner_in_order_others_stay() -> None:
-    """93 [CP3]: old owner's mailbox ``unrelated_before, {tcp,C,"m1"}, unrelated_middle,
+async def test_queued_tcp_messages_move_to_new_owner_in_order_others_stay() -> None:
+    """Active mode, old owner's mailbox ``unrelated_before, {tcp,C,"m1"}, unrelated_middle,
     {tcp,C,"m2"}``; ``controlling_process(C,New)`` -> ``ok``; the old owner keeps
     ``[unrelated_before,unrelated_middle]``, the new owner gets
     ``[{tcp,'C',"m1"},{tcp,'C',"m2"}]``.
@@ -118,13 +120,14 @@ async def test_93_queued_tcp_messages_move_to_new_owner_in_order_others_stay() -
         await refute_receive()
 
 
-async def test_95_already_closed_socket_gives_closed_and_messages_stay() -> None:
-    """95 [CP3b]: ``{tcp,..}`` and ``{tcp_closed,..}`` queued, ``exit_on_close`` true (inet):
-    ``controlling_process`` -> ``{error,closed}``, and both messages stay with the old owner.
+async def test_already_closed_socket_gives_closed_and_messages_stay() -> None:
+    """Socket already closed by the peer, ``{tcp,..}`` and ``{tcp_closed,..}`` queued,
+    ``exit_on_close`` true (inet): ``controlling_process`` -> ``{error,closed}``, and both
+    messages stay with the old owner.
 
     The ``{tcp_closed,C}`` is taken with a selective receive (the data message stays queued
     ahead of it) and put back at the end of the mailbox, so the mailbox holds
-    ``[{tcp,C,"data"},{tcp_closed,C}]`` as in the recorded run."""
+    ``[{tcp,C,"data"},{tcp_closed,C}]`` as in the Erlang run."""
     async with opened() as (_l, c, a):
         assert await gen_tcp.send(a, "data") == "ok"
         assert await gen_tcp.close(a) == "ok"
@@ -138,9 +141,9 @@ async def test_95_already_closed_socket_gives_closed_and_messages_stay() -> None
         assert await assert_receive(("mailbox", ANY)) == ("mailbox", [])
 
 
-async def test_96_active_mode_kept_across_transfer() -> None:
-    """96 [CP4]: ``true``, ``once``, ``{active,4}`` and ``false`` all read back unchanged
-    after ``controlling_process`` (``{ok,[{active,Mode}]}``)."""
+async def test_active_mode_kept_across_transfer() -> None:
+    """The active mode survives the transfer: ``true``, ``once``, ``{active,4}`` and ``false``
+    all read back unchanged after ``controlling_process`` (``{ok,[{active,Mode}]}``)."""
     for mode in (True, "once", 4, False):
         async with opened([], [("active", mode)]) as (_l, c, _a):
             holder = actors.spawn(_holder)
@@ -156,8 +159,9 @@ async def _new_owner(parent: actors.Pid, c: Any) -> None:
     actors.send(parent, ("got", msg))
 
 
-async def test_97_after_transfer_new_data_goes_only_to_new_owner() -> None:
-    """97 [CP6]: after the transfer, ``{tcp,C,Data}`` goes to the new owner only."""
+async def test_after_transfer_new_data_goes_only_to_new_owner() -> None:
+    """After ``controlling_process(C,New)`` -> ``ok``, ``{tcp,C,Data}`` goes to the new owner
+    only."""
     async with opened([("active", False)]) as (_l, c, a):
         new = actors.spawn(_new_owner, actors.self(), c)
         assert await gen_tcp.controlling_process(c, new) == "ok"
@@ -166,8 +170,9 @@ async def test_97_after_transfer_new_data_goes_only_to_new_owner() -> None:
         await refute_receive(("tcp", c, ANY))
 
 
-async def test_99_controlling_process_on_closed_socket() -> None:
-    """99 [CP8]: ``{error,closed}`` for a closed connected socket and a closed listen socket."""
+async def test_controlling_process_on_closed_socket() -> None:
+    """``gen_tcp:controlling_process(S,self())`` -> ``{error,closed}`` for a closed connected
+    socket and a closed listen socket."""
     l, c, a = await pair([("active", False)])
     await close_all(c, a, l)
     assert await gen_tcp.controlling_process(c, actors.self()) == ("error", "closed")

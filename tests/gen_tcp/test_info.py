@@ -1,8 +1,7 @@
-"""inet:peername/1, sockname/1, port/1 and getstat/1,2: CONFORMANCE section 13 (and items
-3, 8, 104, 105 for the same functions elsewhere).
+"""inet:peername/1, sockname/1, port/1 and getstat/1,2, on listen, connected and closed sockets.
 
-Each test mirrors a recorded item of CONFORMANCE.md or a run on Erlang/OTP 25 (inet
-backend); the docstring names it and the exact Erlang result.
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (inet backend); its docstring
+names the Erlang call and the exact Erlang result.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ ZERO_STATS = [(k, 0) for k in STAT_KEYS]
 
 
 async def test_port_and_sockname_of_listen_socket_agree() -> None:
-    """Item 3 [LA2]: ``inet:port(L)`` → ``{ok,P}`` with ``P>0`` and ``inet:sockname(L)`` →
+    """``inet:port(L)`` → ``{ok,P}`` with ``P>0`` and ``inet:sockname(L)`` →
     ``{ok,{{127,0,0,1},P}}`` with the same ``P``."""
     ok, l = await gen_tcp.listen(0, [("ip", LOOP)])
     assert ok == "ok"
@@ -77,7 +76,7 @@ async def test_address_tuple_shapes() -> None:
 
 
 async def test_peername_and_sockname_ipv6() -> None:
-    """IPv6 loopback (item 7 [LA6] and a run on OTP 25): ``sockname(L)`` →
+    """IPv6 loopback, ``listen(0,[inet6,{ip,{0,0,0,0,0,0,0,1}}])``: ``sockname(L)`` →
     ``{ok,{{0,0,0,0,0,0,0,1},P}}``; the connected socket's ``peername`` is the same."""
     v6 = (0, 0, 0, 0, 0, 0, 0, 1)
     ok, l = await gen_tcp.listen(0, ["inet6", ("ip", v6)])
@@ -104,7 +103,7 @@ async def test_peername_and_sockname_ipv6() -> None:
 
 
 async def test_peername_of_listen_socket_is_enotconn() -> None:
-    """Item 8 [LA7]: ``inet:peername/1`` on a listen socket → ``{error,enotconn}``."""
+    """``inet:peername/1`` on a listen socket → ``{error,enotconn}``."""
     ok, l = await gen_tcp.listen(0, [("ip", LOOP)])
     assert ok == "ok"
     try:
@@ -114,7 +113,7 @@ async def test_peername_of_listen_socket_is_enotconn() -> None:
 
 
 async def test_info_on_locally_closed_connected_socket_is_einval() -> None:
-    """Item 104 [CL2]: on a locally closed connected socket, inet: ``peername``,
+    """On a locally closed connected socket, inet: ``peername``,
     ``sockname``, ``inet:port`` and ``getstat`` → ``{error,einval}``."""
     async with scoped_pair() as (_l, c, _a):
         assert await gen_tcp.close(c) == "ok"
@@ -125,7 +124,7 @@ async def test_info_on_locally_closed_connected_socket_is_einval() -> None:
 
 
 async def test_info_on_closed_listen_socket_is_einval() -> None:
-    """Item 105 [CL2b] (and a run on OTP 25 for peername/getstat): on a closed listen
+    """After ``gen_tcp:close(L)``, on the closed listen
     socket, inet: ``inet:port``, ``sockname``, ``peername`` and ``getstat`` →
     ``{error,einval}``."""
     ok, l = await gen_tcp.listen(0, [("ip", LOOP)])
@@ -150,7 +149,7 @@ async def test_info_on_non_socket_raises_function_clause(fn: str) -> None:
 
 
 async def test_getstat_fixed_keys_in_fixed_order() -> None:
-    """Item 162 [OP10]: ``getstat/1`` → ``{ok,[{recv_oct,0},{recv_cnt,0},{recv_max,0},
+    """``getstat/1`` → ``{ok,[{recv_oct,0},{recv_cnt,0},{recv_max,0},
     {recv_avg,0},{recv_dvi,0},{send_oct,0},{send_cnt,0},{send_max,0},{send_avg,0},
     {send_pend,0}]}`` (no ``send_dvi``)."""
     async with scoped_pair() as (_l, c, a):
@@ -194,7 +193,7 @@ async def test_getstat_counts_traffic() -> None:
 
 
 async def test_getstat_unknown_name_is_einval() -> None:
-    """Item 164 [OP12]: an unknown stat name, inet → ``{error,einval}``; so is the doc's
+    """An unknown stat name, inet → ``{error,einval}``; so is the doc's
     ``send_dvi`` (run on OTP 25)."""
     async with scoped_pair() as (_l, c, _a):
         assert await inet.getstat(c, [actors.Atom("foo")]) == ("error", "einval")
@@ -203,7 +202,7 @@ async def test_getstat_unknown_name_is_einval() -> None:
 
 
 async def test_getstat_on_listen_socket_is_full_zero_list() -> None:
-    """Item 164 [OP12]: ``getstat`` on a listen socket gives the full zero list."""
+    """``getstat`` on a listen socket gives the full zero list."""
     ok, l = await gen_tcp.listen(0, [("ip", LOOP)])
     assert ok == "ok"
     try:
@@ -213,7 +212,7 @@ async def test_getstat_on_listen_socket_is_full_zero_list() -> None:
 
 
 async def test_getstat_empty_and_repeated_keys() -> None:
-    """Item 164 [OP12]: ``getstat(C,[])`` → ``{ok,[]}``; a repeated key is repeated:
+    """``getstat(C,[])`` → ``{ok,[]}``; a repeated key is repeated:
     ``{ok,[{recv_oct,0},{recv_oct,0}]}``; the full list of names, given explicitly, comes
     back in the order asked (run on OTP 25)."""
     async with scoped_pair() as (_l, c, _a):
@@ -232,7 +231,7 @@ async def test_getstat_options_not_a_list_raises_function_clause() -> None:
 
 
 async def test_ip_and_port_not_readable_with_getopts() -> None:
-    """Item 165 [OP15]: ``ip`` and ``port`` cannot be read with ``getopts``: inet
+    """``ip`` and ``port`` cannot be read with ``getopts``: inet
     ``{error,einval}`` for both (use ``sockname``)."""
     async with scoped_pair() as (_l, c, _a):
         assert await inet.getopts(c, ["ip"]) == ("error", "einval")

@@ -1,9 +1,10 @@
 """Conformance: socket handles, backend selection, listen, port 0, sockname, backlog.
 
-CONFORMANCE.md sections 1 and 2 (items 1-13), plus the statements of the gen_tcp manual
-(reference/gen_tcp.txt) about `listen/2` and the ``inet_backend`` option. Each test names
-the item and the exact Erlang/OTP 25 result it mirrors (default ``inet`` backend unless
-marked ``socket_backend``).
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (default ``inet`` backend
+unless marked ``socket_backend``; "Both backends" means inet and ``{inet_backend,socket}``
+gave the same term); its docstring names the Erlang call and the exact Erlang result. Some
+check the statements of Erlang's gen_tcp manual page about `listen/2` and the
+``inet_backend`` option.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ def _sysctl_default(name: str, fallback: int) -> int:
 # -- 1. Socket handles and backend selection -----------------------------------------------
 
 
-async def test_item1_inet_handles_are_ports() -> None:
-    """Item 1 [LA1][AC16], inet: ``is_port(L)`` and ``is_port(A)`` -> ``true``.
+async def test_inet_handles_are_ports() -> None:
+    """inet: ``is_port(L)`` and ``is_port(A)`` -> ``true``.
 
     (A Python `ports.Port`; the connecting side ``C`` is a port too.)
     """
@@ -50,8 +51,8 @@ async def test_item1_inet_handles_are_ports() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item1_socket_backend_handles_are_not_ports() -> None:
-    """Item 1 [LA1][AC16], socket: ``{'$inet',gen_tcp_socket,{Pid,{'$socket',Ref}}}``.
+async def test_socket_backend_handles_are_not_ports() -> None:
+    """Socket backend: ``{'$inet',gen_tcp_socket,{Pid,{'$socket',Ref}}}``.
 
     ``is_port(L)`` -> ``false``, and likewise for the accepted socket.
     """
@@ -63,14 +64,15 @@ async def test_item1_socket_backend_handles_are_not_ports() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item2_inet_backend_not_first_in_listen_raises() -> None:
-    """Item 2 [LA11]: ``listen(0,[{ip,Loop},{inet_backend,socket}])`` -> ``{raised,exit,badarg}``."""
+async def test_inet_backend_not_first_in_listen_raises() -> None:
+    """``listen(0,[{ip,Loop},{inet_backend,socket}])`` -> ``{raised,exit,badarg}``."""
     with raises("exit", "badarg"):
         await gen_tcp.listen(0, [("ip", LOOP), ("inet_backend", "socket")])
 
 
-async def test_item2_inet_backend_inet_not_first_raises() -> None:
-    """Item 2 [LA11] (checked in erl): ``{inet_backend,inet}`` second -> ``{raised,exit,badarg}``.
+async def test_inet_backend_inet_not_first_raises() -> None:
+    """Checked in erl: ``listen(0,[{ip,Loop},{inet_backend,inet}])``, the backend option second
+    -> ``{raised,exit,badarg}``.
 
     Manual: the option "if specified, has to be the first option".
     """
@@ -78,8 +80,8 @@ async def test_item2_inet_backend_inet_not_first_raises() -> None:
         await gen_tcp.listen(0, [("ip", LOOP), ("inet_backend", "inet")])
 
 
-async def test_item2_inet_backend_not_first_in_connect_raises() -> None:
-    """Item 2 (checked in erl): ``connect(Loop,P,[{active,false},{inet_backend,B}])``.
+async def test_inet_backend_not_first_in_connect_raises() -> None:
+    """Checked in erl: ``connect(Loop,P,[{active,false},{inet_backend,B}])``.
 
     For B = socket and B = inet alike: ``{raised,exit,badarg}``.
     """
@@ -107,8 +109,8 @@ async def test_manual_inet_backend_inet_first_is_the_default_port() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item2_socket_backend_first_gives_non_port_socket() -> None:
-    """Item 2 [LA11]: ``listen(0,[{inet_backend,socket},{ip,Loop}])`` -> ``{ok,NonPortSocket}``."""
+async def test_socket_backend_first_gives_non_port_socket() -> None:
+    """``listen(0,[{inet_backend,socket},{ip,Loop}])`` -> ``{ok,NonPortSocket}``."""
     ok, ls = await gen_tcp.listen(0, [SOCKET, ("ip", LOOP)])
     assert ok == "ok"
     try:
@@ -120,8 +122,8 @@ async def test_item2_socket_backend_first_gives_non_port_socket() -> None:
 # -- 2. listen, port 0, sockname, backlog --------------------------------------------------
 
 
-async def test_item3_port_0_port_and_sockname() -> None:
-    """Item 3 [LA2] [both]: ``inet:port(L)`` -> ``{ok,P}`` with P>0; ``inet:sockname(L)``
+async def test_port_0_port_and_sockname() -> None:
+    """Both backends: ``inet:port(L)`` -> ``{ok,P}`` with P>0; ``inet:sockname(L)``
     -> ``{ok,{{127,0,0,1},P}}`` with the same P.
 
     Manual listen/2: "If Port == 0, the underlying OS assigns an available port number,
@@ -154,8 +156,8 @@ async def test_manual_listen_port_option() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item4_port_in_use_eaddrinuse() -> None:
-    """Item 4 [LA3] [both]: ``listen(P,[{ip,Loop}])`` while P listens -> ``{error,eaddrinuse}``."""
+async def test_port_in_use_eaddrinuse() -> None:
+    """Both backends: ``listen(P,[{ip,Loop}])`` while P listens -> ``{error,eaddrinuse}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP)])
     _, port = await inet.port(ls)
     try:
@@ -164,8 +166,8 @@ async def test_item4_port_in_use_eaddrinuse() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item4_port_in_use_eaddrinuse_even_with_reuseaddr() -> None:
-    """Item 4 [LA3b] [both]: both sockets with ``{reuseaddr,true}`` -> ``{error,eaddrinuse}``."""
+async def test_port_in_use_eaddrinuse_even_with_reuseaddr() -> None:
+    """Both backends: both sockets with ``{reuseaddr,true}`` -> ``{error,eaddrinuse}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP), ("reuseaddr", True)])
     _, port = await inet.port(ls)
     try:
@@ -176,15 +178,15 @@ async def test_item4_port_in_use_eaddrinuse_even_with_reuseaddr() -> None:
 
 
 @pytest.mark.parametrize("port", [70000, -1, actors.Atom("foo")], ids=["70000", "-1", "foo"])
-async def test_item5_bad_port_number_raises(port: Any) -> None:
-    """Item 5 [LA4], inet: ``listen(70000|-1|foo,[])`` -> ``{raised,exit,badarg}``."""
+async def test_bad_port_number_raises(port: Any) -> None:
+    """inet: ``listen(70000|-1|foo,[])`` -> ``{raised,exit,badarg}``."""
     with raises("exit", "badarg"):
         await gen_tcp.listen(port, [])
 
 
 @pytest.mark.socket_backend
-async def test_item5_socket_backend_bad_port_numbers() -> None:
-    """Item 5 [LA4], socket: 70000 -> ``{ok,_}``, -1 -> ``{ok,_}`` (sic), foo -> ``{error,einval}``.
+async def test_socket_backend_bad_port_numbers() -> None:
+    """Socket backend: 70000 -> ``{ok,_}``, -1 -> ``{ok,_}`` (sic), foo -> ``{error,einval}``.
 
     (In erl the port wraps: 70000 listens on 4464, -1 on 65535.)
     """
@@ -200,27 +202,27 @@ async def test_item5_socket_backend_bad_port_numbers() -> None:
     [("foo", "bar"), actors.Atom("foo"), ("active", "maybe"), ("packet", 3)],
     ids=["{foo,bar}", "foo", "{active,maybe}", "{packet,3}"],
 )
-async def test_item6_bad_listen_option_raises(opt: Any) -> None:
-    """Item 6 [LA5] [both]: ``listen(0,[{ip,Loop},X])`` -> ``{raised,exit,badarg}`` (never einval)."""
+async def test_bad_listen_option_raises(opt: Any) -> None:
+    """Both backends: ``listen(0,[{ip,Loop},X])`` -> ``{raised,exit,badarg}`` (never einval)."""
     with raises("exit", "badarg"):
         await gen_tcp.listen(0, [("ip", LOOP), opt])
 
 
-async def test_item6_negative_backlog_is_accepted() -> None:
-    """Item 6 [LA5] [both]: ``listen(0,[{ip,Loop},{backlog,-1}])`` -> ``{ok,_}``."""
+async def test_negative_backlog_is_accepted() -> None:
+    """Both backends: ``listen(0,[{ip,Loop},{backlog,-1}])`` -> ``{ok,_}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP), ("backlog", -1)])
     assert ok == "ok", ls
     await gen_tcp.close(ls)
 
 
-async def test_item6_non_list_options_function_clause() -> None:
-    """Item 6 [LA5]: ``listen(0,not_a_list)`` -> ``{raised,error,function_clause}``."""
+async def test_non_list_options_function_clause() -> None:
+    """``listen(0,not_a_list)`` -> ``{raised,error,function_clause}``."""
     with raises("error", "function_clause"):
         await gen_tcp.listen(0, actors.Atom("not_a_list"))
 
 
-async def test_item7_ipv6_loopback_with_inet6() -> None:
-    """Item 7 [LA6]: ``listen(0,[inet6,{ip,{0,0,0,0,0,0,0,1}}])``, ``inet:sockname``
+async def test_ipv6_loopback_with_inet6() -> None:
+    """``listen(0,[inet6,{ip,{0,0,0,0,0,0,0,1}}])``, ``inet:sockname``
     -> ``{ok,{{0,0,0,0,0,0,0,1},P}}``."""
     ok, ls = await gen_tcp.listen(0, ["inet6", ("ip", IP6_LOOP)])
     assert ok == "ok", ls
@@ -232,8 +234,8 @@ async def test_item7_ipv6_loopback_with_inet6() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item7_ipv6_ip_tuple_implies_inet6() -> None:
-    """Item 7 [LA6]: ``listen(0,[{ip,{0,0,0,0,0,0,0,1}}])`` (no inet6)
+async def test_ipv6_ip_tuple_implies_inet6() -> None:
+    """``listen(0,[{ip,{0,0,0,0,0,0,0,1}}])`` (no inet6)
     -> sockname ``{ok,{{0,0,0,0,0,0,0,1},P}}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", IP6_LOOP)])
     assert ok == "ok", ls
@@ -244,15 +246,15 @@ async def test_item7_ipv6_ip_tuple_implies_inet6() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item7_string_ip_raises() -> None:
-    """Item 7 [LA6], inet: ``listen(0,[{ip,"127.0.0.1"}])`` -> ``{raised,exit,badarg}``."""
+async def test_string_ip_raises() -> None:
+    """inet: ``listen(0,[{ip,"127.0.0.1"}])`` -> ``{raised,exit,badarg}``."""
     with raises("exit", "badarg"):
         await gen_tcp.listen(0, [("ip", "127.0.0.1")])
 
 
 @pytest.mark.socket_backend
-async def test_item7_socket_backend_string_ip_invalid_sockaddr() -> None:
-    """Item 7 [LA6], socket: ``{error,{invalid,{sockaddr,#{addr => "127.0.0.1",family => inet,
+async def test_socket_backend_string_ip_invalid_sockaddr() -> None:
+    """Socket backend: ``{error,{invalid,{sockaddr,#{addr => "127.0.0.1",family => inet,
     port => 0}}}}``."""
     result = await gen_tcp.listen(0, [SOCKET, ("ip", "127.0.0.1")])
     assert result == (
@@ -261,8 +263,8 @@ async def test_item7_socket_backend_string_ip_invalid_sockaddr() -> None:
     )
 
 
-async def test_item8_peername_of_listen_socket_enotconn() -> None:
-    """Item 8 [LA7] [both]: ``inet:peername(L)`` -> ``{error,enotconn}``."""
+async def test_peername_of_listen_socket_enotconn() -> None:
+    """Both backends: ``inet:peername(L)`` -> ``{error,enotconn}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP)])
     try:
         assert await inet.peername(ls) == ("error", "enotconn")
@@ -277,8 +279,8 @@ LISTEN_DEFAULTS_INET = inet_defaults(
 
 
 @pytest.mark.parametrize("name,value", LISTEN_DEFAULTS_INET, ids=[n for n, _ in LISTEN_DEFAULTS_INET])
-async def test_item9_listen_socket_default_option(name: str, value: Any) -> None:
-    """Item 9 [LA8], inet: ``inet:getopts(L,[Opt])`` -> ``{ok,[{Opt,Default}]}`` per option.
+async def test_listen_socket_default_option(name: str, value: Any) -> None:
+    """inet: ``inet:getopts(L,[Opt])`` -> ``{ok,[{Opt,Default}]}`` per option.
 
     active true, packet 0, mode list, header 0, exit_on_close true, nodelay false,
     keepalive false, reuseaddr false, linger {false,0}, delay_send false, send_timeout
@@ -294,8 +296,8 @@ async def test_item9_listen_socket_default_option(name: str, value: Any) -> None
 
 
 @pytest.mark.socket_backend
-async def test_item9_socket_backend_listen_defaults_that_differ() -> None:
-    """Item 9 [LA8], socket: ``packet raw``, ``packet_size 67108864``, ``line_delimiter 10``,
+async def test_socket_backend_listen_defaults_that_differ() -> None:
+    """Socket backend: ``packet raw``, ``packet_size 67108864``, ``line_delimiter 10``,
     ``low_watermark 1``, ``buffer 8192``; high_watermark, high_msgq_watermark,
     low_msgq_watermark and backlog -> ``{ok,[]}``."""
     ok, ls = await gen_tcp.listen(0, [SOCKET, ("ip", LOOP)])
@@ -321,8 +323,8 @@ UNREADABLE = ["line_delimiter", "backlog", "ip", "port", "binary", "list", "foo"
 
 
 @pytest.mark.parametrize("name", UNREADABLE)
-async def test_item10_unreadable_option_names_listen_einval(name: str) -> None:
-    """Item 10 [LA8], inet: ``inet:getopts(L,[Opt])`` -> ``{error,einval}`` for line_delimiter,
+async def test_unreadable_option_names_listen_einval(name: str) -> None:
+    """inet: ``inet:getopts(L,[Opt])`` -> ``{error,einval}`` for line_delimiter,
     backlog, ip, port, binary, list and foo."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP)])
     try:
@@ -332,8 +334,8 @@ async def test_item10_unreadable_option_names_listen_einval(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", UNREADABLE)
-async def test_item10_unreadable_option_names_connected_einval(name: str) -> None:
-    """Item 10 [CO11][PK11], inet, connected socket: ``inet:getopts(C,[Opt])`` ->
+async def test_unreadable_option_names_connected_einval(name: str) -> None:
+    """inet, connected socket: ``inet:getopts(C,[Opt])`` ->
     ``{error,einval}`` (line_delimiter, backlog, ip, port, binary, list, foo; checked in erl)."""
     ls, c, a = await pair()
     try:
@@ -342,8 +344,8 @@ async def test_item10_unreadable_option_names_connected_einval(name: str) -> Non
         await close_all(c, a, ls)
 
 
-async def test_item10_line_delimiter_set_but_unreadable() -> None:
-    """Item 10 [PK11], inet: ``setopts(C,[{line_delimiter,$X}])`` -> ``ok``, yet
+async def test_line_delimiter_set_but_unreadable() -> None:
+    """inet: ``setopts(C,[{line_delimiter,$X}])`` -> ``ok``, yet
     ``getopts(C,[line_delimiter])`` -> ``{error,einval}``."""
     ls, c, a = await pair()
     try:
@@ -354,8 +356,8 @@ async def test_item10_line_delimiter_set_but_unreadable() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item10_socket_backend_line_delimiter_readable() -> None:
-    """Item 10 [PK11], socket: after ``{line_delimiter,$X}``, ``getopts`` ->
+async def test_socket_backend_line_delimiter_readable() -> None:
+    """Socket backend: after ``{line_delimiter,$X}``, ``getopts`` ->
     ``{ok,[{line_delimiter,88}]}``."""
     ls, c, a = await pair([SOCKET])
     try:
@@ -365,8 +367,8 @@ async def test_item10_socket_backend_line_delimiter_readable() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item11_one_bad_name_fails_whole_getopts() -> None:
-    """Item 11 [LA8b]: ``inet:getopts(L,[active,foo])`` -> ``{error,einval}``."""
+async def test_one_bad_name_fails_whole_getopts() -> None:
+    """``inet:getopts(L,[active,foo])`` -> ``{error,einval}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP)])
     try:
         assert await inet.getopts(ls, ["active", "foo"]) == ("error", "einval")
@@ -374,8 +376,8 @@ async def test_item11_one_bad_name_fails_whole_getopts() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item11_unreadable_name_fails_whole_getopts() -> None:
-    """Item 11 [LA8b], inet: ``inet:getopts(L,[active,line_delimiter])`` -> ``{error,einval}``."""
+async def test_unreadable_name_fails_whole_getopts() -> None:
+    """inet: ``inet:getopts(L,[active,line_delimiter])`` -> ``{error,einval}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP)])
     try:
         assert await inet.getopts(ls, ["active", "line_delimiter"]) == ("error", "einval")
@@ -384,8 +386,8 @@ async def test_item11_unreadable_name_fails_whole_getopts() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item11_socket_backend_active_and_line_delimiter() -> None:
-    """Item 11 [LA8b], socket: ``getopts(L,[active,line_delimiter])`` ->
+async def test_socket_backend_active_and_line_delimiter() -> None:
+    """Socket backend: ``getopts(L,[active,line_delimiter])`` ->
     ``{ok,[{active,true},{line_delimiter,10}]}``."""
     ok, ls = await gen_tcp.listen(0, [SOCKET, ("ip", LOOP)])
     try:
@@ -395,8 +397,8 @@ async def test_item11_socket_backend_active_and_line_delimiter() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item11_empty_getopts() -> None:
-    """Item 11 [LA12]: ``inet:getopts(L,[])`` -> ``{ok,[]}``."""
+async def test_empty_getopts() -> None:
+    """``inet:getopts(L,[])`` -> ``{ok,[]}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP)])
     try:
         assert await inet.getopts(ls, []) == ("ok", [])
@@ -404,8 +406,8 @@ async def test_item11_empty_getopts() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item11_getopts_non_list_function_clause() -> None:
-    """Item 11 [LA12]: ``inet:getopts(L,active)`` -> ``{raised,error,function_clause}``."""
+async def test_getopts_non_list_function_clause() -> None:
+    """``inet:getopts(L,active)`` -> ``{raised,error,function_clause}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP)])
     try:
         with raises("error", "function_clause"):
@@ -414,8 +416,8 @@ async def test_item11_getopts_non_list_function_clause() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item11_os_unsupported_option_left_out() -> None:
-    """Item 11 [LA12]: on IPv4, ``getopts(L4,[ipv6_v6only])`` -> ``{ok,[]}`` and
+async def test_os_unsupported_option_left_out() -> None:
+    """An option the OS lacks is left out: on IPv4, ``getopts(L4,[ipv6_v6only])`` -> ``{ok,[]}`` and
     ``getopts(L4,[active,ipv6_v6only])`` -> ``{ok,[{active,true}]}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP)])
     try:
@@ -439,8 +441,8 @@ async def _connects(port: int, n: int) -> tuple[list[Any], list[Any]]:
     return results, sockets
 
 
-async def test_item12_backlog_1_holds_two_pending() -> None:
-    """Item 12 [LA9] [both]: ``{backlog,1}``, no accept, 5 × ``connect(Loop,P,[],300)`` ->
+async def test_backlog_1_holds_two_pending() -> None:
+    """Both backends: ``{backlog,1}``, no accept, 5 × ``connect(Loop,P,[],300)`` ->
     ``[ok,ok,{error,timeout},{error,timeout},{error,timeout}]`` (backlog+1 on Linux)."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP), ("backlog", 1)])
     _, port = await inet.port(ls)
@@ -453,8 +455,8 @@ async def test_item12_backlog_1_holds_two_pending() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item12_default_backlog_is_5() -> None:
-    """Item 12 [LA9b] [both]: default backlog, 8 tries -> 6 × ``ok`` then 2 × ``{error,timeout}``.
+async def test_default_backlog_is_5() -> None:
+    """Both backends: default backlog, 8 tries -> 6 × ``ok`` then 2 × ``{error,timeout}``.
 
     Manual listen/2: "{backlog, B} ... Defaults to 5" (Linux admits backlog+1).
     """
@@ -468,8 +470,8 @@ async def test_item12_default_backlog_is_5() -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item13_backlog_not_readable() -> None:
-    """Item 13 [LA10], inet: ``inet:getopts(L,[backlog])`` -> ``{error,einval}``."""
+async def test_backlog_not_readable() -> None:
+    """inet: ``inet:getopts(L,[backlog])`` -> ``{error,einval}``."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP), ("backlog", 3)])
     try:
         assert await inet.getopts(ls, ["backlog"]) == ("error", "einval")
@@ -478,8 +480,8 @@ async def test_item13_backlog_not_readable() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item13_socket_backend_backlog_omitted() -> None:
-    """Item 13 [LA10], socket: ``inet:getopts(L,[backlog])`` -> ``{ok,[]}``."""
+async def test_socket_backend_backlog_omitted() -> None:
+    """Socket backend: ``inet:getopts(L,[backlog])`` -> ``{ok,[]}``."""
     ok, ls = await gen_tcp.listen(0, [SOCKET, ("ip", LOOP), ("backlog", 3)])
     try:
         assert await inet.getopts(ls, ["backlog"]) == ("ok", [])

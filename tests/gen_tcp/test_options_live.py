@@ -1,12 +1,13 @@
 """Options on live gen_tcp sockets: set at open and with setopts, read back, and felt.
 
-Issue 3: every option of the manual's ``option()``, ``connect_option()`` and
-``listen_option()`` types is validated, read back by ``inet:getopts/2`` in Erlang's
+Every option in the ``option()``, ``connect_option()`` and ``listen_option()`` types of
+Erlang's gen_tcp manual is validated, read back by ``inet:getopts/2`` in Erlang's
 shape, and has its real effect where Linux has one. Each test runs on real sockets
 (listen/connect/accept) and, where the option is a kernel one, checks the kernel's view
 with Python's ``socket.getsockopt`` on the port's own socket (reached through the node's
 table: tests only). Also ``inet6``, ``local`` (Unix domain sockets), ``{fd, F}`` and
-``{netns, Path}``; CONFORMANCE items 7, 38 and 153-160 on live sockets.
+``{netns, Path}``; IPv6 loopback, setopts/getopts read-back, buffers, watermarks, bad
+values, raw options and ``reuseaddr`` over TIME_WAIT, all on live sockets.
 
 Every expected value was printed by Erlang/OTP 25.2.3 (inet backend) on this machine;
 each docstring gives the Erlang call and the result it mirrors.
@@ -257,8 +258,8 @@ async def test_linger_true_0_without_show_econnreset_is_closed() -> None:
 async def test_linger_last_open_value_wins_and_readback_is_the_kernels() -> None:
     """``connect(Loop,P,[{linger,{true,5}},{linger,{false,3}}])`` -> getopts
     ``{linger,{false,0}}`` (the last one wins; Linux keeps the time only when on).
-    ``setopts(C,[{linger,{true,-1}}])`` -> ``ok`` (item 156) and getopts returns what
-    the kernel holds (``{true,-1752346657}`` on this kernel): the same pair as
+    ``setopts(C,[{linger,{true,-1}}])`` -> ``ok`` (a negative time is accepted) and getopts
+    returns what the kernel holds (``{true,-1752346657}`` on this kernel): the same pair as
     SO_LINGER."""
     ls, c, a = await pair([], [("linger", (True, 5)), ("linger", (False, 3))])
     try:
@@ -272,11 +273,11 @@ async def test_linger_last_open_value_wins_and_readback_is_the_kernels() -> None
         await close_all(c, a, ls)
 
 
-# -- recbuf, sndbuf, buffer (item 154) --------------------------------------------------------
+# -- recbuf, sndbuf, buffer ---------------------------------------------------------------
 
 
-async def test_item154_recbuf_sndbuf_doubled_and_buffer_follows() -> None:
-    """Item 154 [OP2]: ``setopts(C,[{recbuf,4096},{sndbuf,4096}])`` ->
+async def test_recbuf_sndbuf_doubled_and_buffer_follows() -> None:
+    """``setopts(C,[{recbuf,4096},{sndbuf,4096}])`` ->
     ``{buffer,4096},{recbuf,8192},{sndbuf,8192}``; then ``{recbuf,65536}`` ->
     ``{buffer,65536},{recbuf,131072}``. SO_RCVBUF/SO_SNDBUF hold the doubled values."""
     ls, c, a = await pair()
@@ -299,8 +300,8 @@ async def test_item154_recbuf_sndbuf_doubled_and_buffer_follows() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item154_buffers_at_open_connect_and_listen() -> None:
-    """Item 154: listen ``[{recbuf,8000},{sndbuf,9000}]``, connect ``[{recbuf,20000},
+async def test_buffers_at_open_connect_and_listen() -> None:
+    """Buffers at open: listen ``[{recbuf,8000},{sndbuf,9000}]``, connect ``[{recbuf,20000},
     {sndbuf,30000}]``: C -> ``{buffer,20000},{recbuf,40000},{sndbuf,60000}``; A and L ->
     ``{buffer,8000},{recbuf,16000},{sndbuf,18000}``."""
     ls, c, a = await pair([("recbuf", 8000), ("sndbuf", 9000)], [("recbuf", 20000), ("sndbuf", 30000)])
@@ -321,11 +322,11 @@ async def test_item154_buffers_at_open_connect_and_listen() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item156_negative_buffer_sizes_accepted() -> None:
-    """Item 156: ``setopts(C,[{recbuf,-1}])`` -> ``ok``, getopts ``{recbuf,8388608},
-    {buffer,1460}`` (the kernel clamps to 2 x rmem_max; buffer is left alone);
-    ``{sndbuf,-1}`` -> ``{sndbuf,8388608}`` (2 x wmem_max); ``{buffer,-1}`` -> ``{buffer,1}``;
-    ``{high_watermark,-1}`` -> ``{high_watermark,0},{low_watermark,0}``."""
+async def test_negative_buffer_sizes_accepted() -> None:
+    """Negative sizes are accepted: ``setopts(C,[{recbuf,-1}])`` -> ``ok``, getopts
+    ``{recbuf,8388608}, {buffer,1460}`` (the kernel clamps to 2 x rmem_max; buffer is left
+    alone); ``{sndbuf,-1}`` -> ``{sndbuf,8388608}`` (2 x wmem_max); ``{buffer,-1}`` ->
+    ``{buffer,1}``; ``{high_watermark,-1}`` -> ``{high_watermark,0},{low_watermark,0}``."""
     ls, c, a = await pair()
     try:
         assert await inet.setopts(c, [("recbuf", -1)]) == "ok"
@@ -374,7 +375,7 @@ async def test_buffer_limits_recv_0_chunk_size() -> None:
         await close_all(c, a, ls)
 
 
-# -- items 153, 155, 156, 157, 159 on live sockets ----------------------------------------------
+# -- read-back, watermarks, bad values, raw options on live sockets ---------------------------
 
 ITEM153 = [
     ("nodelay", True),
@@ -394,8 +395,8 @@ ITEM153 = [
 
 
 @pytest.mark.parametrize(("name", "value"), ITEM153, ids=[n for n, _ in ITEM153])
-async def test_item153_simple_options_read_back_as_set(name: str, value: Any) -> None:
-    """Item 153 [OP1]: ``setopts(C,[{Name,Value}])`` -> ``ok``; ``getopts(C,[Name])`` ->
+async def test_simple_options_read_back_as_set(name: str, value: Any) -> None:
+    """``setopts(C,[{Name,Value}])`` -> ``ok``; ``getopts(C,[Name])`` ->
     ``{ok,[{Name,Value}]}`` for nodelay, keepalive, reuseaddr, linger {true,5},
     delay_send, exit_on_close, show_econnreset, send_timeout 5000, send_timeout_close,
     deliver port, header 3, packet_size 1000, packet 4."""
@@ -407,8 +408,9 @@ async def test_item153_simple_options_read_back_as_set(name: str, value: Any) ->
         await close_all(c, a, ls)
 
 
-async def test_item155_watermarks_clamped_on_a_live_socket() -> None:
-    """Item 155 [OP4]: ``{high_watermark,1000},{low_watermark,500}`` -> 1000/500; then
+async def test_watermarks_clamped_on_a_live_socket() -> None:
+    """Watermarks clamp each other: ``setopts(C,[{high_watermark,1000},{low_watermark,500}])``
+    -> 1000/500; then
     ``{low_watermark,2000}`` -> 2000/2000; then ``{high_watermark,100}`` -> 100/100; msgq
     marks ``100/50`` kept as set."""
     ls, c, a = await pair()
@@ -452,8 +454,8 @@ ITEM156_BAD = [
 
 
 @pytest.mark.parametrize("opts", ITEM156_BAD, ids=repr)
-async def test_item156_setopts_bad_values_einval(opts: list[Any]) -> None:
-    """Item 156 [OP5]: on inet ``setopts(C, Opts)`` -> ``{error,einval}`` for
+async def test_setopts_bad_values_einval(opts: list[Any]) -> None:
+    """On inet ``setopts(C, Opts)`` -> ``{error,einval}`` for
     ``{nodelay,maybe}``, ``{linger,foo}``, ``{send_timeout,foo}``, ``{send_timeout,-1}``,
     ``{header,-1}``, ``{deliver,foo}``, ``{mode,foo}``, ``{foo,1}``, ``[foo]``; also
     ``{reuseport,true}`` (OTP 25 has no reuseport), ``{ipv6_v6only,true}`` on IPv4,
@@ -469,8 +471,8 @@ async def test_item156_setopts_bad_values_einval(opts: list[Any]) -> None:
         await close_all(c, a, ls)
 
 
-async def test_item157_one_bad_option_applies_nothing() -> None:
-    """Item 157 [OP6]: ``setopts(C,[{nodelay,true},{active,maybe}])`` -> ``{error,einval}``;
+async def test_one_bad_option_applies_nothing() -> None:
+    """``setopts(C,[{nodelay,true},{active,maybe}])`` -> ``{error,einval}``;
     ``getopts(C,[nodelay,{raw,6,1,4}])`` -> ``{ok,[{nodelay,false},{raw,6,1,<<0,0,0,0>>}]}``
     (the kernel was not touched either)."""
     ls, c, a = await pair()
@@ -537,8 +539,8 @@ async def test_kernel_refusal_at_open_listen_einval_connect_badarg() -> None:
 # -- raw ----------------------------------------------------------------------------------------
 
 
-async def test_item159_raw_setopt_and_getopt() -> None:
-    """Item 159 [OP8]: ``setopts(C,[{raw,6,1,<<1:32/native>>}])`` -> ``ok``;
+async def test_raw_setopt_and_getopt() -> None:
+    """``setopts(C,[{raw,6,1,<<1:32/native>>}])`` -> ``ok``;
     ``getopts(C,[nodelay,{raw,6,1,4}])`` -> ``{ok,[{nodelay,true},{raw,6,1,<<1,0,0,0>>}]}``;
     with ``<<0:32/native>>``: ``{nodelay,false}``, ``<<0,0,0,0>>``. A binary as value spec
     (``{raw,6,1,<<0:32>>}``) reads 4 bytes too; size 0 -> ``{raw,6,1,<<>>}``."""
@@ -599,8 +601,8 @@ async def test_raw_refused_by_kernel_is_ignored() -> None:
 
 
 @pytest.mark.parametrize("reuse", [False, True])
-async def test_item160_reuseaddr_relisten_over_time_wait(reuse: bool) -> None:
-    """Item 160 [OP13]: pair with ``[{reuseaddr,R}]`` on port P; the accepted side
+async def test_reuseaddr_relisten_over_time_wait(reuse: bool) -> None:
+    """``pair([{reuseaddr,R}], [])`` on port P; the accepted side
     closes first (the peer then closes), then the listen socket; ``listen(P,
     [{ip,Loop},{reuseaddr,R}])`` -> ``{error,eaddrinuse}`` without reuseaddr, ``{ok,_}``
     with ``{reuseaddr,true}``. SO_REUSEADDR is R on L."""
@@ -684,11 +686,11 @@ async def test_bind_to_device_bad() -> None:
         await close_all(c, a, ls)
 
 
-# -- inet6 and ipv6_v6only (items 7, 38) ----------------------------------------------------------
+# -- inet6 and ipv6_v6only ----------------------------------------------------------------------
 
 
 async def test_inet6_loopback_pair() -> None:
-    """Item 7/38: ``listen(0,[inet6,{ip,::1}])``, ``connect(::1,P,[])``, accept: sockname(L)
+    """IPv6 loopback: ``listen(0,[inet6,{ip,::1}])``, ``connect(::1,P,[])``, accept: sockname(L)
     ``{ok,{{0,0,0,0,0,0,0,1},P}}``, sockname(C) = peername(A) ``{ok,{{0,0,0,0,0,0,0,1},CP}}``,
     peername(C) = ``{ok,{{0,0,0,0,0,0,0,1},P}}``; ``getopts(C,[ipv6_v6only,tclass,tos,
     ttl,nodelay])`` -> ``{ok,[{ipv6_v6only,false},{tclass,0},{tos,0},{ttl,64},
@@ -789,7 +791,7 @@ async def test_ipv6_v6only_false_takes_ipv4_peers() -> None:
 
 
 async def test_ipv6_v6only_on_ipv4_and_in_connect() -> None:
-    """Item 11: ``getopts(L4,[ipv6_v6only])`` -> ``{ok,[]}``; ``setopts(L4,
+    """An option the OS lacks on IPv4: ``getopts(L4,[ipv6_v6only])`` -> ``{ok,[]}``; ``setopts(L4,
     [{ipv6_v6only,true}])`` -> ``{error,einval}``; ``connect(Loop,P,[{ipv6_v6only,true}])``
     -> ``{'EXIT',badarg}`` (a listen-only option)."""
     ls, c, a = await pair()

@@ -1,8 +1,8 @@
-"""Packet framing on a live socket: CONFORMANCE section 10 (items 119-135).
+"""Packet framing on a live socket: ``{packet,N}``, ``packet_size``, line, header, deliver.
 
-Each test mirrors one recorded item of CONFORMANCE.md (Erlang/OTP 25, inet backend); the
-docstring names the item and the exact Erlang result. ``C`` connects, ``A`` is accepted,
-``L`` listens, as in CONFORMANCE's ``pair(LOpts, COpts)``.
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (inet backend); its docstring
+names the Erlang call and the exact Erlang result. ``C`` connects, ``A`` is accepted, ``L``
+listens, as ``pair(LOpts, COpts)`` in ``helpers.py`` opens them.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ RAW_PEER = [("active", False), "binary"]  # the accepted side reads raw bytes
     ],
 )
 async def test_packet_header_on_the_wire(ptype: Any, wire: bytes) -> None:
-    """Item 119 [PK1]: sending "hello" puts raw/0 ``<<"hello">>``, 1 ``<<5,"hello">>``,
+    """Sending "hello" puts raw/0 ``<<"hello">>``, 1 ``<<5,"hello">>``,
     2 ``<<0,5,"hello">>``, 4 ``<<0,0,0,5,"hello">>`` (big-endian) on the wire."""
     async with scoped_pair(RAW_PEER, [("packet", ptype), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(c, "hello") == "ok"
@@ -49,7 +49,7 @@ async def test_packet_header_on_the_wire(ptype: Any, wire: bytes) -> None:
     [(1, 255, 255), (1, 256, 0), (1, 300, 44), (2, 65535, 65535), (2, 65541, 5)],
 )
 async def test_oversized_payload_is_sent_with_truncated_length(ptype: int, size: int, header: int) -> None:
-    """Item 120 [PK2]: a payload too big for the header is sent anyway, ``send`` → ``ok``,
+    """A payload too big for the header is sent anyway, ``send`` → ``ok``,
     and the header on the wire is the length mod 2^8 / 2^16 (255→255, 256→0, 300→44,
     65535→65535, 65541→5); no ``emsgsize``."""
     payload = bytes(i % 251 for i in range(size))
@@ -65,7 +65,7 @@ async def test_oversized_payload_is_sent_with_truncated_length(ptype: int, size:
 
 
 async def test_receiver_splits_packets_written_together() -> None:
-    """Item 122 [PK4]: ``<<0,3,"abc",0,2,"de">>`` in one write gives ``{ok,"abc"}`` then
+    """``<<0,3,"abc",0,2,"de">>`` in one write gives ``{ok,"abc"}`` then
     ``{ok,"de"}``."""
     async with scoped_pair(RAW_PEER, [("packet", 2), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\x00\x03abc\x00\x02de") == "ok"
@@ -74,7 +74,7 @@ async def test_receiver_splits_packets_written_together() -> None:
 
 
 async def test_receiver_reassembles_split_packet_after_timeout() -> None:
-    """Item 122 [PK4]: a split ``<<0,5,"ab">>`` makes recv time out (``{error,timeout}``);
+    """A split ``<<0,5,"ab">>`` makes recv time out (``{error,timeout}``);
     when the rest arrives, inet gives ``{ok,"abcde"}``."""
     async with scoped_pair(RAW_PEER, [("packet", 2), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\x00\x05ab") == "ok"
@@ -87,7 +87,7 @@ async def test_receiver_reassembles_split_packet_after_timeout() -> None:
 
 
 async def test_packet_size_exceeded_passive_tears_connection_down() -> None:
-    """Item 123 [PK6]: ``{packet,2},{packet_size,10}``: a 10-byte packet → ``{ok,..}``, an
+    """``{packet,2},{packet_size,10}``: a 10-byte packet → ``{ok,..}``, an
     11-byte one → ``{error,emsgsize}``; then inet: recv ``{error,enotconn}``, send
     ``{error,enotconn}``, and the peer sees ``{error,closed}``."""
     copts = [("packet", 2), ("packet_size", 10), ("active", False)]
@@ -102,7 +102,7 @@ async def test_packet_size_exceeded_passive_tears_connection_down() -> None:
 
 
 async def test_packet_size_exceeded_active_gives_tcp_error_then_closed() -> None:
-    """Item 124 [PK7]: active, inet: ``[{tcp_error,'C',emsgsize},{tcp_closed,'C'}]``; the
+    """Active, inet: ``[{tcp_error,'C',emsgsize},{tcp_closed,'C'}]``; the
     peer then gets ``{tcp_closed,_}``; ``getopts`` → ``{error,einval}``."""
     copts = [("packet", 2), ("packet_size", 10), ("active", True)]
     async with scoped_pair([("active", True)], copts) as (_l, c, a):
@@ -115,7 +115,7 @@ async def test_packet_size_exceeded_active_gives_tcp_error_then_closed() -> None
 
 
 async def test_negative_packet4_length_is_emsgsize() -> None:
-    """Item 124 [PK8]: a ``{packet,4}`` header of ``16#FFFFFFFF`` gives the same sequence:
+    """A ``{packet,4}`` header of ``16#FFFFFFFF`` gives the same sequence:
     ``[{tcp_error,'C',emsgsize},{tcp_closed,'C'}]``."""
     async with scoped_pair([("active", False)], [("packet", 4), ("active", True)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\xff\xff\xff\xffabc") == "ok"
@@ -125,7 +125,7 @@ async def test_negative_packet4_length_is_emsgsize() -> None:
 
 
 async def test_packet_size_does_not_limit_sending() -> None:
-    """Item 125 [PK9]: a 10-byte send with ``packet_size`` 5 → ``ok``, and it is received."""
+    """A 10-byte send with ``packet_size`` 5 → ``ok``, and it is received."""
     copts = [("packet", 2), ("packet_size", 5), ("active", False)]
     async with scoped_pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
         assert await gen_tcp.send(c, "0123456789") == "ok"
@@ -136,7 +136,7 @@ async def test_packet_size_does_not_limit_sending() -> None:
 
 
 async def test_line_mode_includes_newline_and_partial_line_waits() -> None:
-    """Item 126 [PK10]: ``"abc\\ndef\\ngh"``, later ``"i\\n"``: ``{ok,"abc\\n"}``,
+    """``"abc\\ndef\\ngh"``, later ``"i\\n"``: ``{ok,"abc\\n"}``,
     ``{ok,"def\\n"}``, ``{error,timeout}``, ``{ok,"ghi\\n"}``."""
     async with scoped_pair([("active", False)], [("packet", "line"), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "abc\ndef\ngh") == "ok"
@@ -148,7 +148,7 @@ async def test_line_mode_includes_newline_and_partial_line_waits() -> None:
 
 
 async def test_line_longer_than_packet_size_is_emsgsize() -> None:
-    """Item 128 [PK12]: ``{packet,line},{packet_size,5}`` and a 10-character line →
+    """``{packet,line},{packet_size,5}`` and a 10-character line →
     ``{error,emsgsize}``; next recv, inet: ``{error,enotconn}``."""
     copts = [("packet", "line"), ("packet_size", 5), ("active", False)]
     async with scoped_pair([("active", False)], copts) as (_l, c, a):
@@ -158,7 +158,7 @@ async def test_line_longer_than_packet_size_is_emsgsize() -> None:
 
 
 async def test_line_longer_than_buffer_comes_in_buffer_sized_pieces() -> None:
-    """Item 128 [PK12]: ``{buffer,10}`` and a 20-character line: inet gives
+    """``{buffer,10}`` and a 20-character line: inet gives
     ``{ok,"abcdefghij"}``, ``{ok,"klmnopqrst"}``, ``{ok,"\\n"}``."""
     copts = [("packet", "line"), ("buffer", 10), ("active", False)]
     async with scoped_pair([("active", False)], copts) as (_l, c, a):
@@ -169,7 +169,7 @@ async def test_line_longer_than_buffer_comes_in_buffer_sized_pieces() -> None:
 
 
 async def test_partial_line_at_close_is_dropped_passive() -> None:
-    """Item 129 [PK13]: line, ``"full\\npartial"`` then close → ``{ok,"full\\n"}``, then
+    """Line, ``"full\\npartial"`` then close → ``{ok,"full\\n"}``, then
     ``{error,closed}``; ``"partial"`` is never delivered."""
     async with scoped_pair([("active", False)], [("packet", "line"), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "full\npartial") == "ok"
@@ -179,7 +179,8 @@ async def test_partial_line_at_close_is_dropped_passive() -> None:
 
 
 async def test_partial_line_at_close_is_dropped_active() -> None:
-    """Item 129 [PK13]: active: ``[{tcp,_,"full\\n"},{tcp_closed,_}]``."""
+    """Line mode, active, ``"full\\npartial"`` then close:
+    ``[{tcp,_,"full\\n"},{tcp_closed,_}]``."""
     async with scoped_pair([("active", False)], [("packet", "line"), ("active", True)]) as (_l, c, a):
         assert await gen_tcp.send(a, "full\npartial") == "ok"
         assert await gen_tcp.close(a) == "ok"
@@ -189,7 +190,7 @@ async def test_partial_line_at_close_is_dropped_active() -> None:
 
 
 async def test_truncated_packet_at_close_is_dropped_passive() -> None:
-    """Item 129 [PK14]: ``{packet,2}``, a truncated packet then close → ``{error,closed}``."""
+    """``{packet,2}``, a truncated packet then close → ``{error,closed}``."""
     async with scoped_pair(RAW_PEER, [("packet", 2), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\x00\x05ab") == "ok"
         assert await gen_tcp.close(a) == "ok"
@@ -197,7 +198,7 @@ async def test_truncated_packet_at_close_is_dropped_passive() -> None:
 
 
 async def test_truncated_packet_at_close_is_dropped_active() -> None:
-    """Item 129 [PK14]: ``{packet,2}`` active: only ``[{tcp_closed,_}]``."""
+    """``{packet,2}``, active, a truncated packet then close: only ``[{tcp_closed,_}]``."""
     async with scoped_pair([("active", False)], [("packet", 2), ("active", True)]) as (_l, c, a):
         assert await gen_tcp.send(a, b"\x00\x05ab") == "ok"
         assert await gen_tcp.close(a) == "ok"
@@ -209,7 +210,7 @@ async def test_truncated_packet_at_close_is_dropped_active() -> None:
 
 
 async def test_packet_values_read_back() -> None:
-    """Item 131 [PK16]: inet: ``{packet,raw}`` reads back ``{packet,0}``, ``0`` as ``0``,
+    """inet: ``{packet,raw}`` reads back ``{packet,0}``, ``0`` as ``0``,
     ``line`` as ``line``; ``{packet,3}``, ``{packet,foo}`` and ``{packet_size,-1}`` →
     ``{error,einval}``."""
     async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, _a):
@@ -229,7 +230,7 @@ async def test_packet_values_read_back() -> None:
     "ptype", ["asn1", "cdr", "sunrm", "fcgi", "tpkt", "http", "http_bin", "httph", "httph_bin"]
 )
 async def test_other_packet_types_accepted_and_read_back(ptype: str) -> None:
-    """Item 132 [PK17]: ``asn1``, ``cdr``, ``sunrm``, ``fcgi``, ``tpkt``, ``http``,
+    """``asn1``, ``cdr``, ``sunrm``, ``fcgi``, ``tpkt``, ``http``,
     ``http_bin``, ``httph``, ``httph_bin``: ``setopts`` → ``ok`` and read back as set."""
     async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, _a):
         assert await inet.setopts(c, [("packet", ptype)]) == "ok"
@@ -237,7 +238,7 @@ async def test_other_packet_types_accepted_and_read_back(ptype: str) -> None:
 
 
 async def test_http_packets_passive() -> None:
-    """Item 132 [PK18]: ``http`` passive: ``{ok,{http_request,'GET',{abs_path,"/"},{1,1}}}``,
+    """``http`` passive: ``{ok,{http_request,'GET',{abs_path,"/"},{1,1}}}``,
     ``{ok,{http_header,14,'Host',"Host","x"}}``, ``{ok,http_eoh}``."""
     async with scoped_pair([("active", False)], [("packet", "http"), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") == "ok"
@@ -252,7 +253,7 @@ async def test_http_packets_passive() -> None:
 
 
 async def test_http_bin_active_messages_are_tagged_http() -> None:
-    """Item 132 [PK18]: active ``http_bin`` messages are tagged ``http``:
+    """Active ``http_bin`` messages are tagged ``http``:
     ``{http,S,{http_request,'GET',{abs_path,<<"/">>},{1,1}}}``, then
     ``{http,S,{http_header,14,'Host',<<"Host">>,<<"x">>}}``, ``{http,S,http_eoh}``."""
     async with scoped_pair([("active", False)], [("packet", "http_bin"), ("active", True)]) as (_l, c, a):
@@ -266,7 +267,7 @@ async def test_http_bin_active_messages_are_tagged_http() -> None:
 
 
 async def test_header_in_binary_mode_gives_byte_list_with_binary_tail() -> None:
-    """Item 133 [HD1]: inet, binary, ``{header,2}``: ``"hello"`` → ``{ok,[104,101|<<"llo">>]}``,
+    """inet, binary, ``{header,2}``: ``"hello"`` → ``{ok,[104,101|<<"llo">>]}``,
     a 1-byte packet ``"h"`` → ``{ok,"h"}`` (a plain list), exactly 2 bytes →
     ``{ok,[97,98|<<>>]}``."""
     copts = ["binary", ("header", 2), ("active", False)]
@@ -282,14 +283,14 @@ async def test_header_in_binary_mode_gives_byte_list_with_binary_tail() -> None:
 
 
 async def test_header_is_ignored_in_list_mode() -> None:
-    """Item 133 [HD2]: in list mode ``header`` is ignored: ``{ok,"hello"}``."""
+    """In list mode ``header`` is ignored: ``{ok,"hello"}``."""
     async with scoped_pair([("active", False)], ["list", ("header", 2), ("active", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "hello") == "ok"
         assert await gen_tcp.recv(c, 5, 2000) == ("ok", "hello")
 
 
 async def test_header_with_packet2_active() -> None:
-    """Item 133 [MD3]: ``{packet,2}``, active, ``{header,1}``: ``{tcp,'C',[120|<<"yz">>]}``."""
+    """``{packet,2}``, active, ``{header,1}``: ``{tcp,'C',[120|<<"yz">>]}``."""
     copts = ["binary", ("packet", 2), ("header", 1), ("active", True)]
     async with scoped_pair([("active", False), ("packet", 2)], copts) as (_l, c, a):
         assert await gen_tcp.send(a, "xyz") == "ok"
@@ -297,7 +298,7 @@ async def test_header_with_packet2_active() -> None:
 
 
 async def test_deliver_port_message_shape() -> None:
-    """Item 135 [MD2]: ``{deliver,port}``: ``getopts`` → ``{deliver,port}``; messages
+    """``{deliver,port}``: ``getopts`` → ``{deliver,port}``; messages
     ``[{'C',{data,"hello"}}]``; the close message is still ``{tcp_closed,'C'}``."""
     async with scoped_pair([("active", False), ("packet", 2)], [("packet", 2), ("deliver", "port"), ("active", True)]) as (
         _l,
@@ -313,7 +314,7 @@ async def test_deliver_port_message_shape() -> None:
 
 
 async def test_deliver_port_with_header() -> None:
-    """Item 135 [MD3]: ``{deliver,port}`` with ``{header,1}`` in binary mode:
+    """``{deliver,port}`` with ``{header,1}`` in binary mode:
     ``{'C',{data,[104|<<"ello">>]}}``."""
     copts = ["binary", ("packet", 2), ("header", 1), ("deliver", "port"), ("active", True)]
     async with scoped_pair([("active", False), ("packet", 2)], copts) as (_l, c, a):

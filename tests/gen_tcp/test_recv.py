@@ -1,12 +1,13 @@
 """Conformance: gen_tcp:recv/2,3 in passive mode.
 
-CONFORMANCE.md section 5 (items 43-65), plus the statements of the gen_tcp manual
-(reference/gen_tcp.txt) about `recv`: Length 0 versus Length > 0 (data discarded when the
-peer closes first), the default infinity timeout, any process may call it, concurrent
-calls (``{error, ealready}``), and the manual's client and server examples. Each test
-names the item and the exact Erlang/OTP 25 result it mirrors (default ``inet`` backend
-unless marked ``socket_backend``). Where the recorded check slept to let data arrive,
-these tests assert what every arrival order allows instead.
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (default ``inet`` backend
+unless marked ``socket_backend``; "Both backends" means inet and ``{inet_backend,socket}``
+gave the same term); its docstring names the Erlang call and the exact Erlang result. Some
+check the statements of Erlang's gen_tcp manual page about `recv`: Length 0 versus
+Length > 0 (data discarded when the peer closes first), the default infinity timeout, any
+process may call it, concurrent calls (``{error, ealready}``), and the manual's client and
+server examples. Where the Erlang run slept to let data arrive, these tests assert what
+every arrival order allows instead.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ async def _recv_reporter(parent: actors.Pid, s: Any, *args: Any) -> None:
     actors.send(parent, ("recv", actors.self(), await gen_tcp.recv(s, *args)))
 
 
-async def test_item43_recv_0_returns_all_available_joined() -> None:
-    """Item 43 [RE1] [both]: the peer sends "hello" then "world"; ``recv(C,0)`` ->
+async def test_recv_0_returns_all_available_joined() -> None:
+    """Both backends: the peer sends "hello" then "world"; ``recv(C,0)`` ->
     ``{ok,"helloworld"}`` once both are there.
 
-    Manual recv: "If Length is 0, all available bytes are returned". The recording slept
+    Manual recv: "If Length is 0, all available bytes are returned". The Erlang run slept
     50 ms between the sends; here whatever the arrival timing, successive ``recv(C,0)``
     return either ``"helloworld"`` at once or ``"hello"`` then ``"world"``, never a
     fragment, and together exactly ``"helloworld"``.
@@ -57,8 +58,8 @@ async def test_item43_recv_0_returns_all_available_joined() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item44_recv_n_exact_then_rest() -> None:
-    """Item 44 [RE2] [both]: the peer sends "helloworld"; ``recv(C,3)``, ``recv(C,0)`` ->
+async def test_recv_n_exact_then_rest() -> None:
+    """Both backends: the peer sends "helloworld"; ``recv(C,3)``, ``recv(C,0)`` ->
     ``[{ok,"hel"},{ok,"loworld"}]``."""
     ls, c, a = await pair([], [PASSIVE])
     try:
@@ -71,8 +72,8 @@ async def test_item44_recv_n_exact_then_rest() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item45_recv_n_blocks_until_n_bytes() -> None:
-    """Item 45 [RE3] [both]: 5 bytes now, 5 more after 200 ms; ``recv(C,10)`` ->
+async def test_recv_n_blocks_until_n_bytes() -> None:
+    """Both backends: 5 bytes now, 5 more after 200 ms; ``recv(C,10)`` ->
     ``{{approx_ms,200},{ok,"helloworld"}}``.
 
     A spawned peer sends "hello", waits 200 ms (the scenario, not a synchronisation) and
@@ -99,8 +100,8 @@ async def test_item45_recv_n_blocks_until_n_bytes() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item45_recv_n_still_blocked_with_fewer_bytes() -> None:
-    """Item 45 [RE3] [both]: with 5 of 10 bytes there, ``recv(C,10)`` does not return;
+async def test_recv_n_still_blocked_with_fewer_bytes() -> None:
+    """Both backends: with 5 of 10 bytes there, ``recv(C,10)`` does not return;
     after the other 5 it returns ``{ok,"helloworld"}``."""
     ls, c, a = await pair([], [PASSIVE])
     try:
@@ -115,8 +116,8 @@ async def test_item45_recv_n_still_blocked_with_fewer_bytes() -> None:
 
 
 @pytest.mark.parametrize("active", [True, "once", 3], ids=["true", "once", "3"])
-async def test_item46_recv_on_active_socket_einval(active: Any) -> None:
-    """Item 46 [RE4] [both]: ``recv(C,0)`` on an ``{active,true|once|3}`` socket ->
+async def test_recv_on_active_socket_einval(active: Any) -> None:
+    """Both backends: ``recv(C,0)`` on an ``{active,true|once|3}`` socket ->
     ``{error,einval}``.
 
     Manual recv: "If the socket is not in passive mode, the return value is {error, einval}".
@@ -129,8 +130,8 @@ async def test_item46_recv_on_active_socket_einval(active: Any) -> None:
         await close_all(c, a, ls)
 
 
-async def test_item47_recv_timeout() -> None:
-    """Item 47 [RE5] [both]: ``recv(C,0,200)`` with no data -> ``{{approx_ms,200},{error,timeout}}``."""
+async def test_recv_timeout() -> None:
+    """Both backends: ``recv(C,0,200)`` with no data -> ``{{approx_ms,200},{error,timeout}}``."""
     ls, c, a = await pair([], [PASSIVE])
     try:
         t0 = time.monotonic()
@@ -142,8 +143,8 @@ async def test_item47_recv_timeout() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item49_socket_works_after_recv_timeout() -> None:
-    """Item 49 [RE21] [both]: ``recv(C,0,50)`` -> ``{error,timeout}``; the peer sends "later";
+async def test_socket_works_after_recv_timeout() -> None:
+    """Both backends: ``recv(C,0,50)`` -> ``{error,timeout}``; the peer sends "later";
     ``recv(C,0,500)`` -> ``{ok,"later"}``."""
     ls, c, a = await pair([], [PASSIVE])
     try:
@@ -154,8 +155,8 @@ async def test_item49_socket_works_after_recv_timeout() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item50_recv_timeout_0_polls_no_data() -> None:
-    """Item 50 [RE10] [both]: ``recv(C,0,0)`` with no data -> ``{error,timeout}`` at once."""
+async def test_recv_timeout_0_polls_no_data() -> None:
+    """Both backends: ``recv(C,0,0)`` with no data -> ``{error,timeout}`` at once."""
     ls, c, a = await pair([], [PASSIVE])
     try:
         t0 = time.monotonic()
@@ -165,8 +166,8 @@ async def test_item50_recv_timeout_0_polls_no_data() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item50_recv_timeout_0_polls_with_data() -> None:
-    """Item 50 [RE10] [both]: ``recv(C,0,0)`` with data there -> ``{ok,"x"}``.
+async def test_recv_timeout_0_polls_with_data() -> None:
+    """Both backends: ``recv(C,0,0)`` with data there -> ``{ok,"x"}``.
 
     Deterministic form (checked in erl): the peer sends "xy" in one send; ``recv(C,1)``
     -> ``{ok,"x"}`` proves the segment arrived; then ``recv(C,0,0)`` -> ``{ok,"y"}``.
@@ -180,8 +181,8 @@ async def test_item50_recv_timeout_0_polls_with_data() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item51_peer_close_data_then_closed_then_enotconn() -> None:
-    """Item 51 [RE7][RE7b], inet: the peer sends "bye" and closes; ``recv(C,0)`` ×3 ->
+async def test_peer_close_data_then_closed_then_enotconn() -> None:
+    """inet: the peer sends "bye" and closes; ``recv(C,0)`` ×3 ->
     ``[{ok,"bye"},{error,closed},{error,enotconn}]``.
 
     Manual recv: "A closed socket is indicated by return value {error, closed}".
@@ -197,8 +198,9 @@ async def test_item51_peer_close_data_then_closed_then_enotconn() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item51_socket_backend_closed_repeats() -> None:
-    """Item 51 [RE7], socket: ``[{ok,"bye"},{error,closed},{error,closed}]``."""
+async def test_socket_backend_closed_repeats() -> None:
+    """Socket backend: the peer sends "bye" and closes; ``recv(C,0)`` ×3 ->
+    ``[{ok,"bye"},{error,closed},{error,closed}]``."""
     ls, c, a = await pair([SOCKET], [SOCKET, PASSIVE])
     try:
         await gen_tcp.send(a, "bye")
@@ -209,8 +211,8 @@ async def test_item51_socket_backend_closed_repeats() -> None:
         await close_all(c, ls)
 
 
-async def test_item52_after_passive_closed_port_stays_until_close() -> None:
-    """Item 52 [RE7b][OD4], inet: after the first passive ``{error,closed}``
+async def test_after_passive_closed_port_stays_until_close() -> None:
+    """inet: after the first passive ``{error,closed}``
     (exit_on_close true): ``recv`` -> ``{error,enotconn}``, ``send`` -> ``{error,closed}``,
     ``getopts(C,[active])`` -> ``{ok,[{active,false}]}``, ``peername`` -> ``{error,enotconn}``,
     ``sockname`` -> ``{error,ebadf}``; ``close`` -> ``ok`` (twice: ``ok``, ``ok``, checked
@@ -235,8 +237,8 @@ async def test_item52_after_passive_closed_port_stays_until_close() -> None:
         actors.process_flag("trap_exit", old)
 
 
-async def test_item52_inet_port_after_passive_closed_ebadf() -> None:
-    """Item 52 [RE7b], inet, checked in erl: after the first passive ``{error,closed}``,
+async def test_inet_port_after_passive_closed_ebadf() -> None:
+    """inet, checked in erl: after the first passive ``{error,closed}``,
     ``inet:port(C)`` -> ``{error,ebadf}`` (like ``sockname``: the fd is gone)."""
     ls, c, a = await pair([], [PASSIVE])
     try:
@@ -247,12 +249,12 @@ async def test_item52_inet_port_after_passive_closed_ebadf() -> None:
         await close_all(c, ls)
 
 
-async def test_item53_exit_on_close_false_keeps_closed_and_send() -> None:
-    """Item 53 [RE7c], inet: ``{exit_on_close,false}``, the peer closes: ``recv`` ×3 ->
+async def test_exit_on_close_false_keeps_closed_and_send() -> None:
+    """inet: ``{exit_on_close,false}``, the peer closes: ``recv`` ×3 ->
     ``{error,closed}`` each; the first ``send`` -> ``ok``; the next -> ``{error,closed}``
     (the peer has fully closed); ``getopts(C,[active])`` -> ``{ok,[{active,false}]}``.
 
-    The recording sent the second after 50 ms; here sends are retried until one fails,
+    The Erlang run sent the second after 50 ms; here sends are retried until one fails,
     and the first failure must be ``{error,closed}``.
     """
     ls, c, a = await pair([], [PASSIVE, ("exit_on_close", False)])
@@ -272,8 +274,8 @@ async def test_item53_exit_on_close_false_keeps_closed_and_send() -> None:
 
 
 @pytest.mark.parametrize("active", [True, False], ids=["active", "passive"])
-async def test_item55_recv_on_listen_socket_enotconn(active: bool) -> None:
-    """Item 55 [RE11] [both]: ``recv(L,0)`` and ``recv(L,0,100)`` -> ``{error,enotconn}``
+async def test_recv_on_listen_socket_enotconn(active: bool) -> None:
+    """Both backends: ``recv(L,0)`` and ``recv(L,0,100)`` -> ``{error,enotconn}``
     (on an active and on a passive listen socket, checked in erl)."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP), ("active", active)])
     try:
@@ -283,8 +285,8 @@ async def test_item55_recv_on_listen_socket_enotconn(active: bool) -> None:
         await gen_tcp.close(ls)
 
 
-async def test_item56_recv_on_locally_closed_socket() -> None:
-    """Item 56 [RE12] [both]: after ``close``, ``recv(C,0)``, ``recv(C,0,100)`` (and
+async def test_recv_on_locally_closed_socket() -> None:
+    """Both backends: after ``close``, ``recv(C,0)``, ``recv(C,0,100)`` (and
     ``recv(C,5,100)``, checked in erl) -> ``{error,closed}``; on a closed listen socket too."""
     ls, c, a = await pair([], [PASSIVE])
     await close_all(c, a, ls)
@@ -294,8 +296,8 @@ async def test_item56_recv_on_locally_closed_socket() -> None:
     assert await gen_tcp.recv(c, 5, 100) == ("error", "closed")
 
 
-async def test_item57_any_process_may_recv() -> None:
-    """Item 57 [RE13] [both]: ``recv(C,0)`` from a process that is not the owner -> ``{ok,"hi"}``.
+async def test_any_process_may_recv() -> None:
+    """Both backends: ``recv(C,0)`` from a process that is not the owner -> ``{ok,"hi"}``.
 
     Manual recv: "Any process can receive data from a passive socket".
     """
@@ -359,8 +361,8 @@ async def test_manual_recv_n_discards_partial_data_on_peer_close(exit_on_close: 
         await close_all(c, ls)
 
 
-async def test_item59_recv_length_in_packet_mode_einval() -> None:
-    """Item 59 [RE15], inet: ``{packet,2}``; ``recv(C,3,500)`` -> ``{error,einval}``; then
+async def test_recv_length_in_packet_mode_einval() -> None:
+    """inet: ``{packet,2}``; ``recv(C,3,500)`` -> ``{error,einval}``; then
     ``recv(C,0)`` -> ``{ok,"hello"}``, ``{ok,"world"}``.
 
     Manual recv: "Argument Length is only meaningful when the socket is in raw mode".
@@ -377,8 +379,8 @@ async def test_item59_recv_length_in_packet_mode_einval() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item59_socket_backend_length_ignored_in_packet_mode() -> None:
-    """Item 59 [RE15], socket: ``{packet,2}``; ``recv(C,3,500)`` -> ``{ok,"hello"}``."""
+async def test_socket_backend_length_ignored_in_packet_mode() -> None:
+    """Socket backend: ``{packet,2}``; ``recv(C,3,500)`` -> ``{ok,"hello"}``."""
     ls, c, a = await pair([SOCKET, ("packet", 2)], [SOCKET, ("packet", 2), PASSIVE])
     try:
         await gen_tcp.send(a, "hello")
@@ -387,8 +389,8 @@ async def test_item59_socket_backend_length_ignored_in_packet_mode() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item60_recv_length_limit_enomem() -> None:
-    """Item 60 [RE16], inet: ``recv(C,64*1024*1024+1,100)`` -> ``{error,enomem}``;
+async def test_recv_length_limit_enomem() -> None:
+    """inet: ``recv(C,64*1024*1024+1,100)`` -> ``{error,enomem}``;
     ``recv(C,64*1024*1024,100)`` -> ``{error,timeout}``."""
     ls, c, a = await pair([], [PASSIVE])
     try:
@@ -403,8 +405,8 @@ async def test_item60_recv_length_limit_enomem() -> None:
     [(-1, 100), (Atom("foo"), 100), (1.5, 100), (0, Atom("foo")), (0, 1.5)],
     ids=["len=-1", "len=foo", "len=1.5", "timeout=foo", "timeout=1.5"],
 )
-async def test_item60_bad_recv_arguments_function_clause(length: Any, timeout: Any) -> None:
-    """Item 60 [RE16], inet: ``recv(C,-1,_)``, ``recv(C,foo,_)``, ``recv(C,0,foo)`` (and 1.5
+async def test_bad_recv_arguments_function_clause(length: Any, timeout: Any) -> None:
+    """inet: ``recv(C,-1,_)``, ``recv(C,foo,_)``, ``recv(C,0,foo)`` (and 1.5
     for either, checked in erl) -> ``{raised,error,function_clause}``."""
     ls, c, a = await pair([], [PASSIVE])
     try:
@@ -414,14 +416,14 @@ async def test_item60_bad_recv_arguments_function_clause(length: Any, timeout: A
         await close_all(c, a, ls)
 
 
-async def test_item60_recv_non_socket_function_clause() -> None:
-    """Item 60 [RE16]: ``recv(foo,0)`` -> ``{raised,error,function_clause}``."""
+async def test_recv_non_socket_function_clause() -> None:
+    """``recv(foo,0)`` -> ``{raised,error,function_clause}``."""
     with raises("error", "function_clause"):
         await gen_tcp.recv(Atom("foo"), 0)
 
 
-async def test_item60_recv_negative_timeout_blocks_like_infinity() -> None:
-    """Item 60 [RE16], inet: ``recv(C,0,-1)`` blocks like infinity (still blocked; data then
+async def test_recv_negative_timeout_blocks_like_infinity() -> None:
+    """inet: ``recv(C,0,-1)`` blocks like infinity (still blocked; data then
     gives ``{ok,"x"}``)."""
     ls, c, a = await pair([], [PASSIVE])
     try:
@@ -437,8 +439,8 @@ async def test_item60_recv_negative_timeout_blocks_like_infinity() -> None:
 BIG = b"x" * 200000
 
 
-async def test_item61_passive_recv_chunk_limited_by_default_buffer() -> None:
-    """Item 61 [RE19][OP3], inet: the peer sends 200000 bytes; ``recv(C,0)`` returns 1460
+async def test_passive_recv_chunk_limited_by_default_buffer() -> None:
+    """inet: the peer sends 200000 bytes; ``recv(C,0)`` returns 1460
     bytes (the default ``{buffer,1460}``); a second ``recv(C,0)`` 1460 again (checked in erl)."""
     ls, c, a = await pair([], [PASSIVE, "binary"])
     try:
@@ -452,8 +454,8 @@ async def test_item61_passive_recv_chunk_limited_by_default_buffer() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item61_socket_backend_chunk_is_8192() -> None:
-    """Item 61 [RE19], socket: ``recv(C,0)`` after a 200000-byte send returns 8192 bytes."""
+async def test_socket_backend_chunk_is_8192() -> None:
+    """Socket backend: ``recv(C,0)`` after a 200000-byte send returns 8192 bytes."""
     ls, c, a = await pair([SOCKET], [SOCKET, PASSIVE, "binary"])
     try:
         assert await gen_tcp.send(a, BIG) == "ok"
@@ -464,8 +466,8 @@ async def test_item61_socket_backend_chunk_is_8192() -> None:
 
 
 @pytest.mark.parametrize("how", ["connect", "setopts"])
-async def test_item61_buffer_100(how: str) -> None:
-    """Item 61 [RE19][OP3], inet: with ``{buffer,100}`` (at connect or by setopts, checked in
+async def test_buffer_100(how: str) -> None:
+    """inet: with ``{buffer,100}`` (at connect or by setopts, checked in
     erl), ``recv(C,0)`` returns 100 bytes while ``recv(C,500)`` still returns exactly 500."""
     copts: list[Any] = [PASSIVE, "binary"]
     if how == "connect":
@@ -485,8 +487,8 @@ async def test_item61_buffer_100(how: str) -> None:
         await close_all(c, a, ls)
 
 
-async def test_item62_recv_large_exact_length() -> None:
-    """Item 62 [RE18] [both]: ``recv(C,100000)`` -> exactly 100000 bytes, more than ``buffer``."""
+async def test_recv_large_exact_length() -> None:
+    """Both backends: ``recv(C,100000)`` -> exactly 100000 bytes, more than ``buffer``."""
     ls, c, a = await pair([], [PASSIVE, "binary"])
     try:
         assert await gen_tcp.send(a, BIG) == "ok"
@@ -497,8 +499,8 @@ async def test_item62_recv_large_exact_length() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item64_peer_reset_looks_like_close() -> None:
-    """Item 64 [RE22], inet: the peer sets ``{linger,{true,0}}`` and closes; ``recv(C,0)``
+async def test_peer_reset_looks_like_close() -> None:
+    """inet: the peer sets ``{linger,{true,0}}`` and closes; ``recv(C,0)``
     -> ``{error,closed}``, then ``{error,enotconn}``."""
     ls, c, a = await pair([], [PASSIVE])
     try:
@@ -511,8 +513,9 @@ async def test_item64_peer_reset_looks_like_close() -> None:
 
 
 @pytest.mark.socket_backend
-async def test_item64_socket_backend_reset_closed_twice() -> None:
-    """Item 64 [RE22], socket: ``{error,closed}``, then ``{error,closed}``."""
+async def test_socket_backend_reset_closed_twice() -> None:
+    """Socket backend: the peer resets (``{linger,{true,0}}`` and close); ``recv(C,0)`` ->
+    ``{error,closed}``, then ``{error,closed}``."""
     ls, c, a = await pair([SOCKET], [SOCKET, PASSIVE])
     try:
         assert await inet.setopts(a, [("linger", (True, 0))]) == "ok"
@@ -526,8 +529,8 @@ async def test_item64_socket_backend_reset_closed_twice() -> None:
 @pytest.mark.parametrize(
     "mode,expected", [("binary", b"abc"), ("list", "abc")], ids=["binary", "list"]
 )
-async def test_item65_list_versus_binary(mode: str, expected: Any) -> None:
-    """Item 65 [RE17][MD1] [both]: binary ``{ok,<<"abc">>}``, list ``{ok,"abc"}``."""
+async def test_list_versus_binary(mode: str, expected: Any) -> None:
+    """Both backends: binary ``{ok,<<"abc">>}``, list ``{ok,"abc"}``."""
     ls, c, a = await pair([], [PASSIVE, mode])
     try:
         await gen_tcp.send(a, "abc")
@@ -538,8 +541,8 @@ async def test_item65_list_versus_binary(mode: str, expected: Any) -> None:
         await close_all(c, a, ls)
 
 
-async def test_item65_default_mode_is_list() -> None:
-    """Item 65 [RE17] [both]: with no mode option, ``recv`` -> ``{ok,"abc"}`` (a list)."""
+async def test_default_mode_is_list() -> None:
+    """Both backends: with no mode option, ``recv`` -> ``{ok,"abc"}`` (a list)."""
     ls, c, a = await pair([], [PASSIVE])
     try:
         await gen_tcp.send(a, b"abc")

@@ -1,8 +1,8 @@
-"""gen_tcp:send/2: CONFORMANCE section 11 (items 136-152) and the busy port.
+"""gen_tcp:send/2: iodata, errors after close and reset, send timeouts, the busy port.
 
-Each test mirrors one recorded item of CONFORMANCE.md (Erlang/OTP 25, inet backend); the
-docstring names the item and the exact Erlang result. ``C`` connects, ``A`` is accepted,
-``L`` listens, as in CONFORMANCE's ``pair(LOpts, COpts)``.
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (inet backend); its docstring
+names the Erlang call and the exact Erlang result. ``C`` connects, ``A`` is accepted, ``L``
+listens, as ``pair(LOpts, COpts)`` in ``helpers.py`` opens them.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ async def reset_by_peer(peer: Any) -> None:
 
 
 async def test_send_accepts_nested_iodata() -> None:
-    """Item 136 [SN1]: the api-suite list ``[<<"Aaaa">>,"... ",$L,<<>>,$o,"ng time ago ",
+    """The nested list from OTP's gen_tcp_api_SUITE ``[<<"Aaaa">>,"... ",$L,<<>>,$o,"ng time ago ",
     ["in ",[],<<"a small town">>,[" in Germany,",<<>>]]]`` arrives byte for byte (``ok``)."""
     iodata = [
         b"Aaaa",
@@ -78,7 +78,7 @@ async def test_send_accepts_nested_iodata() -> None:
 
 
 async def test_send_accepts_python_byte_types() -> None:
-    """Item 136 [SN1] with the contract's Python iodata: ``bytes``, ``bytearray``,
+    """``send`` accepts any iodata; here its Python forms: ``bytes``, ``bytearray``,
     ``memoryview``, ``str`` of code points 0..255 and ints 0..255, nested in lists → ``ok``."""
     iodata = [bytearray(b"ab"), memoryview(b"cd"), ["\xe9", [255, 0]], b"!"]
     expected = b"abcd\xe9\xff\x00!"
@@ -102,7 +102,7 @@ async def test_send_accepts_python_byte_types() -> None:
     ids=["atom", "256", "minus1", "tuple", "float", "list_with_atom", "str_over_255"],
 )
 async def test_send_non_iodata_is_einval_and_socket_stays_usable(bad: Any) -> None:
-    """Item 137 [SN2]: inet: ``send(C,foo)``, ``[256]``, ``[-1]``, ``{a}``, ``1.5``,
+    """inet: ``send(C,foo)``, ``[256]``, ``[-1]``, ``{a}``, ``1.5``,
     ``["ab",foo]`` → ``{error,einval}`` (not an exception); the socket still works after
     (``ok``, peer gets the data)."""
     async with scoped_pair([("active", False), "binary"], [("active", False)]) as (_l, c, a):
@@ -113,7 +113,7 @@ async def test_send_non_iodata_is_einval_and_socket_stays_usable(bad: Any) -> No
 
 @pytest.mark.parametrize("not_a_socket", [actors.Atom("foo"), 42, "x"])
 async def test_send_to_non_socket_raises_function_clause(not_a_socket: Any) -> None:
-    """Item 137 [SN2]: a non-socket first argument → ``{raised,error,function_clause}``."""
+    """A non-socket first argument → ``{raised,error,function_clause}``."""
     with pytest.raises(actors.ErlangError) as info:
         await gen_tcp.send(not_a_socket, "x")
     assert info.value.reason == "function_clause"
@@ -123,7 +123,7 @@ async def test_send_to_non_socket_raises_function_clause(not_a_socket: Any) -> N
 
 
 async def test_send_on_listen_socket_is_enotconn() -> None:
-    """Item 138 [SN3]: ``send`` on a listen socket: inet ``{error,enotconn}``."""
+    """``send`` on a listen socket: inet ``{error,enotconn}``."""
     ok, l = await gen_tcp.listen(0, [("ip", LOOP)])
     assert ok == "ok"
     try:
@@ -133,7 +133,7 @@ async def test_send_on_listen_socket_is_enotconn() -> None:
 
 
 async def test_any_process_may_send() -> None:
-    """Item 139 [SN4]: a process that does not own the socket sends: ``ok``, and the peer
+    """A process that does not own the socket sends: ``ok``, and the peer
     receives the data."""
     async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, a):
         me = actors.self()
@@ -150,7 +150,7 @@ async def test_any_process_may_send() -> None:
 
 
 async def test_send_after_peer_closed() -> None:
-    """Item 141 [SN6]: after the peer closed normally, the first send → ``ok`` (it only
+    """After the peer closed normally, the first send → ``ok`` (it only
     reached the kernel), the next failing one → ``{error,closed}``, then inet
     ``{error,enotconn}``."""
     async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, a):
@@ -161,7 +161,7 @@ async def test_send_after_peer_closed() -> None:
 
 
 async def test_send_after_peer_reset() -> None:
-    """Item 142 [SN7]: after a peer reset, send → ``{error,closed}`` by default; a second
+    """After a peer reset, send → ``{error,closed}`` by default; a second
     send, inet: ``{error,enotconn}``."""
     async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, a):
         await reset_by_peer(a)
@@ -170,7 +170,7 @@ async def test_send_after_peer_reset() -> None:
 
 
 async def test_send_after_peer_reset_show_econnreset() -> None:
-    """Item 142 [SN7]: with ``{show_econnreset,true}``, send → ``{error,econnreset}``; a
+    """After a peer reset, with ``{show_econnreset,true}``, send → ``{error,econnreset}``; a
     second send, inet: ``{error,enotconn}``."""
     copts = [("active", False), ("show_econnreset", True)]
     async with scoped_pair([("active", False)], copts) as (_l, c, a):
@@ -180,7 +180,7 @@ async def test_send_after_peer_reset_show_econnreset() -> None:
 
 
 async def test_peer_reset_active_default() -> None:
-    """Item 143 [SN8]: a peer reset in active mode, default: ``[{tcp_closed,'C'}]``."""
+    """A peer reset in active mode, default: ``[{tcp_closed,'C'}]``."""
     async with scoped_pair([("active", False)], [("active", True)]) as (_l, c, a):
         await reset_by_peer(a)
         assert await next_about(c) == ("tcp_closed", c)
@@ -188,7 +188,7 @@ async def test_peer_reset_active_default() -> None:
 
 
 async def test_peer_reset_active_show_econnreset() -> None:
-    """Item 143 [SN8]: with ``show_econnreset`` true:
+    """A peer reset in active mode with ``{show_econnreset,true}``:
     ``[{tcp_error,'C',econnreset},{tcp_closed,'C'}]``."""
     copts = [("active", True), ("show_econnreset", True)]
     async with scoped_pair([("active", False)], copts) as (_l, c, a):
@@ -199,7 +199,7 @@ async def test_peer_reset_active_show_econnreset() -> None:
 
 
 async def test_peer_reset_passive_recv_default() -> None:
-    """Item 144 [SN9]: passive recv after a peer reset: ``{error,closed}``; the next recv,
+    """Passive recv after a peer reset: ``{error,closed}``; the next recv,
     inet: ``{error,enotconn}``."""
     async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, a):
         await reset_by_peer(a)
@@ -208,8 +208,8 @@ async def test_peer_reset_passive_recv_default() -> None:
 
 
 async def test_peer_reset_passive_recv_show_econnreset() -> None:
-    """Item 144 [SN9]: with ``show_econnreset`` true: ``{error,econnreset}``; the next
-    recv, inet: ``{error,enotconn}``."""
+    """Passive recv after a peer reset, with ``{show_econnreset,true}``: ``{error,econnreset}``;
+    the next recv, inet: ``{error,enotconn}``."""
     copts = [("active", False), ("show_econnreset", True)]
     async with scoped_pair([("active", False)], copts) as (_l, c, a):
         await reset_by_peer(a)
@@ -218,7 +218,7 @@ async def test_peer_reset_passive_recv_show_econnreset() -> None:
 
 
 async def test_show_econnreset_inherited_and_reported_on_reactivation() -> None:
-    """Item 145 [SN10]: ``show_econnreset`` set on the listen socket is inherited
+    """``show_econnreset`` set on the listen socket is inherited
     (``{show_econnreset,true}``); nothing arrives while passive; after ``{active,once}``:
     ``[{tcp_error,'A',econnreset},{tcp_closed,'A'}]``."""
     lopts = [("active", False), ("show_econnreset", True)]
@@ -236,7 +236,7 @@ async def test_show_econnreset_inherited_and_reported_on_reactivation() -> None:
 
 
 async def test_send_timeout_returns_timeout_and_socket_stays_usable() -> None:
-    """Item 147 [SN12][SN14]: ``{send_timeout,200}``, peer never reads, 64 KB chunks: the
+    """``{send_timeout,200}``, peer never reads, 64 KB chunks: the
     send that blocks returns ``{error,timeout}`` (inet shape) after about 200 ms; the next
     send times out again; ``peername`` → ``ok``; two parallel senders both return
     ``{error,timeout}``."""
@@ -260,7 +260,7 @@ async def test_send_timeout_returns_timeout_and_socket_stays_usable() -> None:
 
 
 async def test_timed_out_send_data_stays_queued_and_is_delivered() -> None:
-    """Item 148 [SN19]: on inet the timed-out chunk stays queued: after the peer drains it
+    """On inet the timed-out chunk stays queued: after the peer drains it
     has received exactly one chunk more than the sends that returned ``ok``
     (``65536`` extra bytes)."""
     copts = [("active", False), "binary", ("send_timeout", 200)]
@@ -274,7 +274,7 @@ async def test_timed_out_send_data_stays_queued_and_is_delivered() -> None:
 
 
 async def test_send_timeout_close_true() -> None:
-    """Item 149 [SN13]: ``{send_timeout_close,true}``: the timed-out send →
+    """``{send_timeout_close,true}``: the timed-out send →
     ``{error,timeout}``; next send, inet: ``{error,enotconn}``; no ``tcp_closed`` message;
     ``getopts`` still ``{ok,[{active,true}]}``."""
     copts = ["binary", ("active", True), ("send_timeout", 200), ("send_timeout_close", True)]
@@ -287,7 +287,7 @@ async def test_send_timeout_close_true() -> None:
 
 
 async def test_send_blocks_while_busy_and_returns_closed_when_peer_closes() -> None:
-    """Item 150 [SN15]: with no ``send_timeout``, a send to a peer that does not read
+    """With no ``send_timeout``, a send to a peer that does not read
     blocks the caller in status ``waiting``; it returns ``{error,closed}`` when the peer
     closes."""
     async with scoped_pair([("active", False), "binary"], [("active", False), "binary"]) as (_l, c, a):
@@ -312,7 +312,7 @@ async def test_send_blocks_while_busy_and_returns_closed_when_peer_closes() -> N
 
 
 async def test_large_send_returns_before_data_is_on_the_wire() -> None:
-    """Item 151 [SN16]: inet: 4 MB to a peer that does not read → ``ok`` at once (queued in
+    """inet: 4 MB to a peer that does not read → ``ok`` at once (queued in
     the port: ``getstat`` ``send_pend`` shows it, Erlang 4188160 with these buffers)."""
     lopts = [("active", False), "binary", ("recbuf", 4096)]
     copts = [("active", False), "binary", ("sndbuf", 4096)]
@@ -324,7 +324,7 @@ async def test_large_send_returns_before_data_is_on_the_wire() -> None:
 
 
 async def test_busy_port_waits_between_watermarks() -> None:
-    """Busy port, doc inet ``high_watermark``/``low_watermark`` (items 150/155): with
+    """Busy port, as Erlang's inet manual describes ``high_watermark``/``low_watermark``: with
     ``{high_watermark,2 MB},{low_watermark,1 MB}``, a 4 MB send returns ``ok``; the next
     sender waits (status ``waiting``), still waits once the queue is below high but above
     low (peer read 2.5 MB), returns ``ok`` once it is below low (peer read 3.5 MB), and
@@ -363,7 +363,7 @@ async def test_busy_port_waits_between_watermarks() -> None:
 
 
 async def test_delay_send_default_inherited_and_transparent() -> None:
-    """Item 152 [SN17]: ``delay_send`` defaults to ``false``, is inherited by accept, and
+    """``delay_send`` defaults to ``false``, is inherited by accept, and
     does not change what is delivered: sends ``[ok,ok,ok]``, peer ``{ok,"abc"}``."""
     ok, l0 = await gen_tcp.listen(0, [("ip", LOOP)])
     assert ok == "ok"
@@ -378,7 +378,7 @@ async def test_delay_send_default_inherited_and_transparent() -> None:
 
 
 async def test_delay_send_after_peer_closed() -> None:
-    """Item 152 [SN18]: ``{packet,1}`` with ``delay_send``, after the peer closes: inet
+    """``{packet,1}`` with ``delay_send``, after the peer closes: inet
     ``ok``, ``{error,closed}``, ``{error,enotconn}``."""
     copts = [("active", False), ("packet", 1), ("delay_send", True)]
     async with scoped_pair([("active", False)], copts) as (_l, c, a):

@@ -1,8 +1,7 @@
-"""gen_tcp:shutdown/2, exit_on_close and half-close: CONFORMANCE section 9 (items 110-118),
-and a peer that half-closes mid-stream (issue 3).
+"""gen_tcp:shutdown/2, exit_on_close and half-close, and a peer that half-closes mid-stream.
 
-Each test mirrors one recorded item of CONFORMANCE.md (Erlang/OTP 25, default inet
-backend); its docstring names the item and the exact Erlang result. ``C`` connects, ``A``
+Each test mirrors a behaviour recorded on real Erlang/OTP 25 (default inet backend); its
+docstring names the Erlang call and the exact Erlang result. ``C`` connects, ``A``
 is accepted, ``L`` listens, all owned by the test process unless a test says otherwise.
 """
 
@@ -25,8 +24,8 @@ ANY = actors.ANY
 PASSIVE = [("active", False)]
 
 
-async def test_110_shutdown_write_peer_gets_data_then_closed() -> None:
-    """110 [SH1]: ``shutdown(C,write)`` -> ``ok``; ``send`` after it -> ``{error,closed}``; the
+async def test_shutdown_write_peer_gets_data_then_closed() -> None:
+    """``gen_tcp:shutdown(C,write)`` -> ``ok``; ``send`` after it -> ``{error,closed}``; the
     passive peer (default ``exit_on_close`` true) gets ``{ok,"data"}`` then
     ``{error,closed}`` and has closed its whole socket: its ``send`` -> ``{error,closed}``,
     and the shut-down side's ``recv`` -> ``{error,closed}`` (then ``{error,enotconn}``)."""
@@ -42,10 +41,11 @@ async def test_110_shutdown_write_peer_gets_data_then_closed() -> None:
         await refute_receive()
 
 
-async def test_111_half_close_works_when_peer_has_exit_on_close_false() -> None:
-    """111 [SH8]: the passive peer has ``{exit_on_close,false}``; this side calls
-    ``shutdown(A,write)``: peer recv ``{ok,"data"}``, then ``{error,closed}``; the peer's
-    ``send`` -> ``ok`` and this side receives ``{ok,"answer"}``."""
+async def test_half_close_works_when_peer_has_exit_on_close_false() -> None:
+    """Half-close on inet needs the peer to keep its socket: the passive peer has
+    ``{exit_on_close,false}``; this side calls ``shutdown(A,write)``: peer recv ``{ok,"data"}``,
+    then ``{error,closed}``; the peer's ``send`` -> ``ok`` and this side receives
+    ``{ok,"answer"}``."""
     async with opened(PASSIVE, [*PASSIVE, ("exit_on_close", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "data") == "ok"
         assert await gen_tcp.shutdown(a, "write") == "ok"
@@ -56,9 +56,10 @@ async def test_111_half_close_works_when_peer_has_exit_on_close_false() -> None:
         await refute_receive()
 
 
-async def test_112_active_peer_exit_on_close_false_gets_tcp_closed_socket_usable() -> None:
-    """112 [SH7]: ``[{tcp,'C',"data"},{tcp_closed,'C'}]``; ``send`` -> ``ok`` and the other
-    side receives it (``{ok,"reply"}``); getopts -> ``{ok,[{active,true}]}``; after
+async def test_active_peer_exit_on_close_false_gets_tcp_closed_socket_usable() -> None:
+    """After ``shutdown(A,write)``, an active peer C with ``{exit_on_close,false}`` gets
+    ``[{tcp,'C',"data"},{tcp_closed,'C'}]``; its ``send`` -> ``ok`` and the
+    other side receives it (``{ok,"reply"}``); getopts -> ``{ok,[{active,true}]}``; after
     ``close(C)`` the other side sees ``{error,closed}``."""
     async with opened(PASSIVE, [("exit_on_close", False)]) as (_l, c, a):
         assert await gen_tcp.send(a, "data") == "ok"
@@ -74,10 +75,11 @@ async def test_112_active_peer_exit_on_close_false_gets_tcp_closed_socket_usable
         await refute_receive()
 
 
-async def test_113_active_peer_default_exit_on_close_socket_gone_after_tcp_closed() -> None:
-    """113 [SH6]: the shut-down side ``A`` sends "data" and ``shutdown(A,write)``; the active
-    peer gets ``[{tcp,'C',"data"},{tcp_closed,'C'}]``; then (inet) ``send`` ->
-    ``{error,closed}``, and the shutting-down side's recv -> ``{error,closed}``."""
+async def test_active_peer_default_exit_on_close_socket_gone_after_tcp_closed() -> None:
+    """Default ``exit_on_close`` true: the shut-down side ``A`` sends "data" and
+    ``shutdown(A,write)``; the active peer gets ``[{tcp,'C',"data"},{tcp_closed,'C'}]``; then
+    (inet) ``send`` -> ``{error,closed}``, and the shutting-down side's recv ->
+    ``{error,closed}``."""
     async with opened(PASSIVE) as (_l, c, a):
         assert await gen_tcp.send(a, "data") == "ok"
         assert await gen_tcp.shutdown(a, "write") == "ok"
@@ -88,8 +90,8 @@ async def test_113_active_peer_default_exit_on_close_socket_gone_after_tcp_close
         await refute_receive()
 
 
-async def test_114_shutdown_read_write() -> None:
-    """114 [SH2]: after ``send(C,"Hej Client")`` and ``shutdown(C,read_write)`` -> ``ok``: the
+async def test_shutdown_read_write() -> None:
+    """After ``send(C,"Hej Client")`` and ``shutdown(C,read_write)`` -> ``ok``: the
     peer gets ``{ok,"Hej Client"}`` then ``{error,closed}``; local ``send`` and ``recv`` ->
     ``{error,closed}``."""
     async with opened(PASSIVE, PASSIVE) as (_l, c, a):
@@ -102,8 +104,8 @@ async def test_114_shutdown_read_write() -> None:
         await refute_receive()
 
 
-async def test_115_shutdown_read_linux_still_receives_and_sends() -> None:
-    """115 [SH3]: ``shutdown(C,read)`` -> ``ok``; local recv afterwards still receives new data
+async def test_shutdown_read_linux_still_receives_and_sends() -> None:
+    """``gen_tcp:shutdown(C,read)`` -> ``ok``; local recv afterwards still receives new data
     (inet on Linux: ``{ok,"x"}``); local send still works (``ok``, the peer gets ``"y"``)."""
     async with opened(PASSIVE, PASSIVE) as (_l, c, a):
         assert await gen_tcp.shutdown(c, "read") == "ok"
@@ -114,10 +116,11 @@ async def test_115_shutdown_read_linux_still_receives_and_sends() -> None:
         await refute_receive()
 
 
-async def test_116_shutdown_errors() -> None:
-    """116 [SH4][SH5]: on a listen socket ``{error,enotconn}`` (re-run on OTP 25: for
-    ``read``, ``write`` and ``read_write``); on a closed socket ``{error,closed}``; bad How
-    (inet) ``{raised,error,function_clause}``; ``shutdown(write)`` twice: ``ok``, ``ok``."""
+async def test_shutdown_errors() -> None:
+    """``gen_tcp:shutdown(S,How)`` errors: on a listen socket ``{error,enotconn}`` (re-run on
+    OTP 25: for ``read``, ``write`` and ``read_write``); on a closed socket ``{error,closed}``;
+    bad How (inet) ``{raised,error,function_clause}``; ``shutdown(write)`` twice: ``ok``,
+    ``ok``."""
     async with opened(PASSIVE, PASSIVE) as (l, c, a):
         for how in ("read", "write", "read_write"):
             assert await gen_tcp.shutdown(l, how) == ("error", "enotconn"), how
@@ -133,10 +136,10 @@ async def test_116_shutdown_errors() -> None:
         await refute_receive()
 
 
-async def test_117_shutdown_write_waits_for_queued_data() -> None:
-    """117 [SH10]: 1 MB sent to a peer that is not reading (the inet send returns at once);
-    ``shutdown(C,write)`` -> ``ok``; the peer receives all 1048576 bytes, then
-    ``{error,closed}``."""
+async def test_shutdown_write_waits_for_queued_data() -> None:
+    """``gen_tcp:shutdown(C,write)`` waits for queued data (inet): 1 MB sent to a peer that is
+    not reading (the inet send returns at once); ``shutdown(C,write)`` -> ``ok``; the peer
+    receives all 1048576 bytes, then ``{error,closed}``."""
     data = random.Random(117).randbytes(1 << 20)
     async with opened([*PASSIVE, "binary"], [*PASSIVE, "binary"]) as (_l, c, a):
         assert await gen_tcp.send(c, data) == "ok"
@@ -154,9 +157,9 @@ async def test_117_shutdown_write_waits_for_queued_data() -> None:
         await refute_receive()
 
 
-async def test_118_exit_on_close_false_peer_fully_closed_send_fails() -> None:
-    """118 [SH9]: ``{exit_on_close,false}``, the peer fully closed: the first 1 MB send ->
-    ``ok`` (queued), the second -> ``{error,closed}`` (re-run on OTP 25: a third ->
+async def test_exit_on_close_false_peer_fully_closed_send_fails() -> None:
+    """``{exit_on_close,false}`` and the peer fully closed: the first 1 MB send -> ``ok``
+    (queued), the second -> ``{error,closed}`` (re-run on OTP 25: a third ->
     ``{error,enotconn}``). Sends never hang."""
     big = b"x" * (1 << 20)
     async with opened(PASSIVE, [*PASSIVE, ("exit_on_close", False), "binary"]) as (_l, c, a):
@@ -167,7 +170,7 @@ async def test_118_exit_on_close_false_peer_fully_closed_send_fails() -> None:
         await refute_receive()
 
 
-# --- issue 3: a peer that half-closes mid-stream ---------------------------------------
+# --- a peer that half-closes mid-stream ------------------------------------------------
 
 
 async def _half_closer(parent: actors.Pid, chunks: list[bytes]) -> None:
@@ -184,8 +187,9 @@ async def _half_closer(parent: actors.Pid, chunks: list[bytes]) -> None:
 
 
 @pytest.mark.parametrize("mode", [True, "once", 3, "passive"], ids=repr)
-async def test_issue3_peer_half_closes_after_1mb_every_byte_then_reply(mode: Any) -> None:
-    """Issue 3 with a half-close, mirroring 111/112: a peer sends 1 MB in random-sized
+async def test_peer_half_closes_after_1mb_every_byte_then_reply(mode: Any) -> None:
+    """A peer half-closes mid-stream (Erlang: the half-close and ``exit_on_close`` false
+    behaviours above): a peer sends 1 MB in random-sized
     writes, then ``shutdown(write)``. The receiver (``{exit_on_close,false}``), in each
     active mode or passive, gets every byte in order, then ``{tcp_closed,'C'}`` (active) or
     ``{error,closed}`` (passive); its socket stays usable: its ``send`` -> ``ok`` and the

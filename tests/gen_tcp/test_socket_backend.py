@@ -1,10 +1,10 @@
 """Conformance: the ``{inet_backend, socket}`` backend where it differs from inet.
 
-The gen_tcp manual's list of backend differences (reference/gen_tcp.txt, "Here is a list
-of cases when the behaviour of inet-backend inet (default) and socket are different") and
-CONFORMANCE.md's socket-backend results. Each test names the item and the Erlang/OTP 25
-result it mirrors; results not in CONFORMANCE.md were run in ``erl`` with
-``{inet_backend, socket}`` first (noted "erl").
+Erlang's gen_tcp manual page lists the backend differences ("Here is a list of cases when
+the behaviour of inet-backend inet (default) and socket are different"); each test mirrors
+one of them as recorded on real Erlang/OTP 25 with ``{inet_backend, socket}`` given first,
+and its docstring names the Erlang call and the exact Erlang result (results checked in a
+later ``erl`` session are noted "erl").
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ async def _fill(c: Any) -> tuple[int, Any]:
 # -- 1: the handle -----------------------------------------------------------------------
 
 
-async def test_item1_handle_shape() -> None:
-    """Item 1 [LA1][AC16], socket: ``{'$inet',gen_tcp_socket,{Pid,{'$socket',Ref}}}`` for
+async def test_handle_shape() -> None:
+    """Socket backend: ``{'$inet',gen_tcp_socket,{Pid,{'$socket',Ref}}}`` for
     listen, connected and accepted sockets; ``is_port`` false, ``is_tuple`` true."""
     ls, c, a = await pair([SOCKET])
     try:
@@ -101,8 +101,8 @@ async def test_owner_is_monitored_not_linked() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item101_owner_exit_closes_socket() -> None:
-    """Item 101 [OD1], socket: the owner's exit closes its socket: the peer gets
+async def test_owner_exit_closes_socket() -> None:
+    """Socket backend: the owner's exit closes its socket: the peer gets
     ``tcp_closed``; ``inet:port`` -> ``{error,closed}``, ``close`` -> ``{error,closed}``."""
     ok, ls = await gen_tcp.listen(0, [SOCKET, ("ip", LOOP)])
     _, port = await inet.port(ls)
@@ -127,8 +127,8 @@ async def test_item101_owner_exit_closes_socket() -> None:
 # -- 9, 40, 131, 154, 157, 165: options ----------------------------------------------------
 
 
-async def test_item9_40_defaults_of_accepted_and_connected() -> None:
-    """Items 9, 40 [LA8][CO11], socket: ``packet raw``, ``packet_size 67108864``,
+async def test_defaults_of_accepted_and_connected() -> None:
+    """Socket backend: ``packet raw``, ``packet_size 67108864``,
     ``line_delimiter 10``, ``low_watermark 1``, ``buffer 8192``; high_watermark,
     high_msgq_watermark, low_msgq_watermark, backlog, ip -> left out."""
     ls, c, a = await pair([SOCKET])
@@ -146,10 +146,10 @@ async def test_item9_40_defaults_of_accepted_and_connected() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item131_154_157_setopts() -> None:
-    """Items 131, 154, 155, 157, socket: ``{packet,raw}`` reads back ``raw``, ``{packet,0}``
-    as ``0``; ``{packet_size,-1}`` -> ok; recbuf leaves ``buffer`` at 8192; a high
-    watermark is accepted but not readable; ``[{nodelay,true},{active,maybe}]`` ->
+async def test_setopts() -> None:
+    """Socket backend, ``inet:setopts``/``getopts``: ``{packet,raw}`` reads back ``raw``,
+    ``{packet,0}`` as ``0``; ``{packet_size,-1}`` -> ok; recbuf leaves ``buffer`` at 8192; a
+    high watermark is accepted but not readable; ``[{nodelay,true},{active,maybe}]`` ->
     ``{error,einval}`` with nodelay applied."""
     ls, c, a = await pair([SOCKET])
     try:
@@ -168,8 +168,8 @@ async def test_item131_154_157_setopts() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item156_bad_socket_option_values() -> None:
-    """Item 156 [OP5], socket (erl): ``{nodelay,maybe}`` ->
+async def test_bad_socket_option_values() -> None:
+    """Socket backend (erl), ``inet:setopts(C,[Opt])`` with bad values: ``{nodelay,maybe}`` ->
     ``{error,{invalid,{socket_option,{tcp,nodelay},maybe}}}``; ``{buffer,-1}`` ->
     ``{error,{invalid,{socket_option,{otp,rcvbuf},-1}}}``; ``{send_timeout,foo}`` -> ok;
     ``{foo,1}`` -> ``{error,einval}``; ``foo`` -> ``{raised,exit,badarg}``."""
@@ -213,8 +213,8 @@ async def test_manual_nodelay_with_local_is_enotsup() -> None:
 # -- 147-151: send blocks ---------------------------------------------------------------------
 
 
-async def test_item147_148_send_timeout_returns_rest_data() -> None:
-    """Items 147, 148 [SN12][SN19], socket: with ``{send_timeout,200}`` and a peer that
+async def test_send_timeout_returns_rest_data() -> None:
+    """Socket backend: with ``{send_timeout,200}`` and a peer that
     does not read, the send that cannot complete returns ``{error,{timeout,RestData}}``
     after about 200 ms; the socket stays usable (peername ok); the peer receives exactly
     the bytes not returned as RestData."""
@@ -233,8 +233,8 @@ async def test_item147_148_send_timeout_returns_rest_data() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item151_large_send_blocks_until_send_timeout() -> None:
-    """Item 151 [SN16], socket: a large send to a peer that does not read blocks until
+async def test_large_send_blocks_until_send_timeout() -> None:
+    """Socket backend: a large send to a peer that does not read blocks until
     ``send_timeout`` (1000) and returns ``{error,{timeout,RestData}}`` (inet returns ok at
     once)."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE, ("send_timeout", 1000)])
@@ -248,8 +248,8 @@ async def test_item151_large_send_blocks_until_send_timeout() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item149_send_timeout_close_closes_socket() -> None:
-    """Item 149 [SN13], socket: with ``send_timeout_close`` the timed-out send ->
+async def test_send_timeout_close_closes_socket() -> None:
+    """Socket backend: with ``send_timeout_close`` the timed-out send ->
     ``{error,timeout}``; then send, getopts, inet:port and close -> ``{error,closed}``;
     no ``tcp_closed`` message."""
     ls, c, a = await pair([SOCKET, PASSIVE],
@@ -266,8 +266,8 @@ async def test_item149_send_timeout_close_closes_socket() -> None:
         await close_all(a, ls)
 
 
-async def test_item150_blocked_sender_waits_and_gets_closed() -> None:
-    """Item 150 [SN15] [both]: a sender to a peer that does not read blocks (status
+async def test_blocked_sender_waits_and_gets_closed() -> None:
+    """Both backends: a sender to a peer that does not read blocks (status
     ``waiting``) and gets ``{error,closed}`` when the peer closes."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE])
     me = actors.self()
@@ -290,7 +290,7 @@ async def test_item150_blocked_sender_waits_and_gets_closed() -> None:
 
 
 async def test_manual_shutdown_write_at_once_and_half_close_works() -> None:
-    """Manual note and item 110 [SH1], socket: ``shutdown(C,write)`` returns ``ok`` at
+    """Socket backend, as the gen_tcp manual notes: ``shutdown(C,write)`` returns ``ok`` at
     once even while another process is blocked sending (no queue to wait for); the peer
     gets its data then ``{error,closed}`` but, not closing its socket on EOF, can still
     send, and the shut-down side receives ``{ok,"reply"}``."""
@@ -319,8 +319,8 @@ async def test_manual_shutdown_write_at_once_and_half_close_works() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item115_116_shutdown_read_and_errors() -> None:
-    """Items 115, 116 [SH3][SH4], socket: after ``shutdown(C,read)`` recv ->
+async def test_shutdown_read_and_errors() -> None:
+    """Socket backend: after ``shutdown(C,read)`` recv ->
     ``{error,closed}`` and send still works; a bad How -> ``{error,enotconn}`` (inet
     raises); a listen socket -> ``{error,enotconn}``; a closed one -> ``{error,closed}``."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE])
@@ -340,8 +340,8 @@ async def test_item115_116_shutdown_read_and_errors() -> None:
 # -- end of stream, close ----------------------------------------------------------------------------
 
 
-async def test_item79_113_eof_keeps_socket_with_exit_on_close() -> None:
-    """Items 79, 113 [AV11][SH6], socket: an active socket whose peer shut down gets
+async def test_eof_keeps_socket_with_exit_on_close() -> None:
+    """Socket backend: an active socket whose peer shut down gets
     ``tcp_closed`` but is not closed (exit_on_close true): send -> ok and delivered;
     recv -> ``{error,closed}``; setopts/getopts -> ``{error,einval}``; peername ->
     ``{error,enotconn}``; inet:port -> ``{ok,P}``; close -> ok; second close ->
@@ -366,8 +366,8 @@ async def test_item79_113_eof_keeps_socket_with_exit_on_close() -> None:
         await close_all(a, ls)
 
 
-async def test_item51_52_passive_eof_recv_closed_repeats_send_works() -> None:
-    """Items 51, 52 [RE7b], socket: after the peer's data and shutdown: ``{ok,"bye"}``,
+async def test_passive_eof_recv_closed_repeats_send_works() -> None:
+    """Socket backend: after the peer's data and shutdown: ``{ok,"bye"}``,
     ``{error,closed}``, ``{error,closed}``; send -> ok; getopts -> ``{error,einval}``;
     peername -> ``{error,enotconn}``; sockname -> ok (the fd stays open)."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE])
@@ -385,8 +385,8 @@ async def test_item51_52_passive_eof_recv_closed_repeats_send_works() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item104_105_everything_closed_after_close() -> None:
-    """Items 103-105 [CL1][CL2][CL2b], socket: on a closed connected or listen socket every
+async def test_everything_closed_after_close() -> None:
+    """Socket backend: on a closed connected or listen socket every
     call -> ``{error,closed}`` (inet: einval for the inet functions), a second close too."""
     ls, c, a = await pair([SOCKET])
     await gen_tcp.close(c)
@@ -415,8 +415,8 @@ async def test_item104_105_everything_closed_after_close() -> None:
         await actors.receive(("tcp_closed", a), timeout=100)
 
 
-async def test_item141_142_send_errors_repeat() -> None:
-    """Items 141, 142 [SN6][SN7], socket: after the peer closes, send -> ok (the kernel
+async def test_send_errors_repeat() -> None:
+    """Socket backend: after the peer closes, send -> ok (the kernel
     took it), then ``{error,closed}`` and ``{error,closed}`` again (inet: enotconn); after a
     reset with ``show_econnreset``: ``{error,econnreset}`` twice."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE])
@@ -439,8 +439,8 @@ async def test_item141_142_send_errors_repeat() -> None:
         await close_all(c, ls)
 
 
-async def test_item53_exit_on_close_false() -> None:
-    """Item 53 [RE7c], socket: with ``{exit_on_close,false}`` recv repeats
+async def test_exit_on_close_false() -> None:
+    """Socket backend: with ``{exit_on_close,false}`` recv repeats
     ``{error,closed}``, getopts -> ``{error,einval}``."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE, ("exit_on_close", False)])
     try:
@@ -454,8 +454,8 @@ async def test_item53_exit_on_close_false() -> None:
 # -- active modes ----------------------------------------------------------------------------------
 
 
-async def test_item75_active_n_to_false_sends_tcp_passive() -> None:
-    """Item 75 [AV9b], socket: ``{active,5}`` -> ``false`` sends ``{tcp_passive,C}``;
+async def test_active_n_to_false_sends_tcp_passive() -> None:
+    """Socket backend: ``{active,5}`` -> ``false`` sends ``{tcp_passive,C}``;
     ``once`` -> ``false`` sends nothing."""
     ls, c, a = await pair([SOCKET], [SOCKET, PASSIVE])
     try:
@@ -470,8 +470,8 @@ async def test_item75_active_n_to_false_sends_tcp_passive() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item78_active_messages_at_most_8192() -> None:
-    """Item 78 [AV26], socket: a 200000-byte burst arrives in messages of at most 8192
+async def test_active_messages_at_most_8192() -> None:
+    """Socket backend: a 200000-byte burst arrives in messages of at most 8192
     bytes (the default buffer; inet 1460)."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE, "binary"])
     try:
@@ -489,8 +489,8 @@ async def test_item78_active_messages_at_most_8192() -> None:
 # -- framing ---------------------------------------------------------------------------------------
 
 
-async def test_item123_emsgsize_passive_keeps_connection() -> None:
-    """Item 123 [PK6], socket: ``{packet,2},{packet_size,10}``: an 11-byte packet ->
+async def test_emsgsize_passive_keeps_connection() -> None:
+    """Socket backend: ``{packet,2},{packet_size,10}``: an 11-byte packet ->
     ``{error,emsgsize}``, and again on the next recv; send -> ok and the peer gets it."""
     ls, c, a = await pair([SOCKET, PASSIVE, ("packet", 2)],
                           [SOCKET, PASSIVE, ("packet", 2), ("packet_size", 10)])
@@ -506,8 +506,8 @@ async def test_item123_emsgsize_passive_keeps_connection() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item124_emsgsize_active_turns_passive() -> None:
-    """Item 124 [PK7], socket: active, an oversized packet -> only
+async def test_emsgsize_active_turns_passive() -> None:
+    """Socket backend: active, an oversized packet -> only
     ``{tcp_error,C,emsgsize}`` (no tcp_closed), and the socket is ``{active,false}``."""
     ls, c, a = await pair([SOCKET, PASSIVE, ("packet", 2)],
                           [SOCKET, ("packet", 2), ("packet_size", 10)])
@@ -520,8 +520,8 @@ async def test_item124_emsgsize_active_turns_passive() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item128_long_line_not_split_at_buffer() -> None:
-    """Item 128 [PK12], socket: ``{packet,line},{buffer,10}`` and a 20-character line ->
+async def test_long_line_not_split_at_buffer() -> None:
+    """Socket backend: ``{packet,line},{buffer,10}`` and a 20-character line ->
     the whole line (inet splits it into buffer-sized pieces)."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE, ("packet", Atom("line")), ("buffer", 10)])
     try:
@@ -534,8 +534,8 @@ async def test_item128_long_line_not_split_at_buffer() -> None:
 # -- controlling_process ------------------------------------------------------------------------------
 
 
-async def test_item92_controlling_process_to_dead_pid() -> None:
-    """Item 92 [CP2], socket: ``controlling_process(C,DeadPid)`` -> ``ok`` (inet
+async def test_controlling_process_to_dead_pid() -> None:
+    """Socket backend: ``controlling_process(C,DeadPid)`` -> ``ok`` (inet
     ``{error,badarg}``); erl: the socket then closes (its monitor fires): send ->
     ``{error,closed}``, the peer sees the close."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET, PASSIVE])
@@ -553,8 +553,8 @@ async def _nothing() -> None:
     return None
 
 
-async def test_item95_controlling_process_moves_tcp_closed() -> None:
-    """Item 95 [CP3b], socket: with ``{tcp,C,_}`` and ``{tcp_closed,C}`` queued,
+async def test_controlling_process_moves_tcp_closed() -> None:
+    """Socket backend: with ``{tcp,C,_}`` and ``{tcp_closed,C}`` queued,
     ``controlling_process`` -> ``ok`` and both messages move (inet: ``{error,closed}``)."""
     ls, c, a = await pair([SOCKET, PASSIVE], [SOCKET])
     me = actors.self()
@@ -580,8 +580,8 @@ async def test_item95_controlling_process_moves_tcp_closed() -> None:
 # -- argument handling ------------------------------------------------------------------------------
 
 
-async def test_item137_138_send_bad_data_and_listen() -> None:
-    """Items 137, 138 [SN2][SN3], socket: ``send(C,foo)`` -> ``{raised,error,badarg}``;
+async def test_send_bad_data_and_listen() -> None:
+    """Socket backend: ``send(C,foo)`` -> ``{raised,error,badarg}``;
     ``send(C,[256])`` -> ``{raised,error,{invalid,{data,[256]}}}``; ``send(L,_)`` ->
     ``{error,closed}``."""
     ls, c, a = await pair([SOCKET])
@@ -595,8 +595,8 @@ async def test_item137_138_send_bad_data_and_listen() -> None:
         await close_all(c, a, ls)
 
 
-async def test_item164_getstat_unknown_name_closes() -> None:
-    """Item 164 [OP12], socket (erl): ``getstat(C,[foo])`` crashes the socket's server:
+async def test_getstat_unknown_name_closes() -> None:
+    """Socket backend (erl): ``inet:getstat(C,[foo])`` crashes the socket's server:
     the caller gets ``exit:{error,closed}`` and the socket is closed."""
     ls, c, a = await pair([SOCKET], [SOCKET, PASSIVE])
     try:

@@ -1,4 +1,7 @@
-"""ports._errors: OSError -> reason atoms, and inet:format_error/1."""
+"""ports._errors: OSError -> reason atoms, and inet:format_error/1.
+
+The Erlang terms in the docstrings are what real Erlang/OTP 25 (inet backend) returns.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from tests.erlang_oracle import binary_to_term, run_escript, term_to_binary
     ],
 )
 def test_errno_becomes_lowercase_name(code: int, reason: str) -> None:
-    """inet_drv reports errno by its lowercased name ({error,econnrefused}, item 30)."""
+    """inet_drv reports errno by its lowercased name ({error,econnrefused})."""
     got = reason_from_oserror(OSError(code, "x"))
     assert got == reason and isinstance(got, Atom)
 
@@ -40,13 +43,13 @@ def test_subclass_oserrors_map_by_errno() -> None:
 
 
 def test_timeout_without_errno_is_timeout() -> None:
-    """A Python-side timeout is Erlang's `timeout`, not the kernel's etimedout (item 33)."""
+    """A Python-side timeout is Erlang's `timeout`, not the kernel's etimedout."""
     assert reason_from_oserror(TimeoutError()) == "timeout"
     assert reason_from_oserror(socket.timeout("timed out")) == "timeout"
 
 
 def test_unknown_host_is_nxdomain() -> None:
-    """gen_tcp:connect("non-existing-host-xxx",...) -> {error,nxdomain} (item 31)."""
+    """gen_tcp:connect("non-existing-host-xxx",...) -> {error,nxdomain}."""
     with pytest.raises(socket.gaierror) as info:
         socket.getaddrinfo("non-existing-host-xxx.invalid", None, socket.AF_INET)
     assert reason_from_oserror(info.value) == "nxdomain"
@@ -60,7 +63,7 @@ def test_gai_codes() -> None:
 
 
 def test_idna_failure_is_nxdomain() -> None:
-    """Looking up "." gives {error,nxdomain} (item 32); Python fails in the IDNA codec."""
+    """Looking up "." gives {error,nxdomain}; Python fails in the IDNA codec."""
     assert reason_from_oserror(UnicodeError("label empty")) == "nxdomain"
 
 

@@ -1,6 +1,7 @@
 """ports._options: the option table and the open/setopts/getopts rules of OTP 25 inet.
 
-Each test names the CONFORMANCE item (or the erl run) whose result it mirrors. Socket
+Each test mirrors what real Erlang/OTP 25 (inet backend) does, and its docstring names the
+Erlang call and result ("erl:" marks a result checked in a later ``erl`` session). Socket
 options are checked on real sockets: what setopts sets must reach the kernel.
 """
 
@@ -66,7 +67,7 @@ def test_table_covers_the_manual_option_types() -> None:
 
 
 def test_default_port_options_match_erlang() -> None:
-    """Defaults of a fresh inet socket (items 9, 40): active true, packet 0, mode list,
+    """Defaults of a fresh inet socket (listen or connect): active true, packet 0, mode list,
     buffer 1460, watermarks 8192/4096, send_timeout infinity, ..."""
     assert PORT_DEFAULTS == {
         "active": True, "mode": "list", "packet": 0, "packet_size": 0, "header": 0,
@@ -78,7 +79,7 @@ def test_default_port_options_match_erlang() -> None:
 
 
 def test_getopts_defaults_on_a_fresh_socket(tcp: socket.socket) -> None:
-    """Item 9/40: one getopts per option on a fresh socket."""
+    """``inet:getopts(S,[Opt])``, one option per call on a fresh socket -> its default."""
     names = ["active", "packet", "mode", "header", "exit_on_close", "nodelay", "keepalive",
              "reuseaddr", "linger", "delay_send", "send_timeout", "send_timeout_close",
              "show_econnreset", "deliver", "packet_size", "high_watermark", "low_watermark",
@@ -108,14 +109,15 @@ def test_getopts_defaults_on_a_fresh_socket(tcp: socket.socket) -> None:
      ("raw", 6, 1, "notbinary"), ("debug", 1), ("bind_to_device", "lo")],
 )
 def test_bad_open_options_exit_badarg(op: str, bad: Any) -> None:
-    """Items 2, 6, 7, 35 and erl: bad options raise exit:badarg, never {error,einval}."""
+    """listen/connect with a bad option ({foo,bar}, foo, {active,maybe}, {packet,3}, ...)
+    raise exit:badarg, never {error,einval}."""
     with pytest.raises(Badarg) as info:
         parse_open_options([("ip", (127, 0, 0, 1)), bad], op)
     assert info.value.kind == "exit"
 
 
 def test_backlog_is_listen_only() -> None:
-    """Item 35: {backlog,5} in connect -> exit:badarg; item 6: {backlog,-1} listens."""
+    """{backlog,5} in connect -> exit:badarg (a listen-only option); {backlog,-1} listens."""
     with pytest.raises(Badarg):
         parse_open_options([("backlog", 5)], "connect")
     assert parse_open_options([("backlog", -1)], "listen").backlog == -1
@@ -130,13 +132,13 @@ def test_non_integer_backlog_is_function_clause() -> None:
 
 
 def test_reuseaddr_is_accepted_at_connect() -> None:
-    """Item 35: {reuseaddr,true} in connect -> ok, set on the socket."""
+    """{reuseaddr,true} in connect -> ok, set on the socket."""
     o = parse_open_options([("reuseaddr", True)], "connect")
     assert o.sockopts == [(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)]
 
 
 def test_non_list_options() -> None:
-    """Items 6, 35: listen(0,not_a_list) -> error:function_clause; connect -> exit:
+    """listen(0,not_a_list) -> error:function_clause; connect -> exit:
     {function_clause,{inet,mod,6}}."""
     with pytest.raises(ErlangError) as listen:
         parse_open_options(Atom("not_a_list"), "listen")
@@ -148,7 +150,7 @@ def test_non_list_options() -> None:
 
 
 def test_inet_backend_only_first() -> None:
-    """Item 2: {inet_backend,socket} first selects the backend; later it is badarg;
+    """{inet_backend,socket} first selects the backend; later it is badarg;
     erl: {inet_backend,foo} -> error:function_clause."""
     assert parse_open_options([("inet_backend", "socket"), ("ip", (127, 0, 0, 1))],
                               "listen").backend == "socket"
@@ -161,7 +163,7 @@ def test_inet_backend_only_first() -> None:
 
 
 def test_family_selection() -> None:
-    """Item 7: an IPv6 ip implies inet6; erl: the first family atom wins; an IPv6 ip with
+    """An IPv6 ip implies inet6; erl: the first family atom wins; an IPv6 ip with
     inet, or an IPv4 ip with inet6, is exit:badarg; {ifaddr,{local,P}} means local."""
     assert parse_open_options([("ip", (0,) * 7 + (1,))], "listen").family == "inet6"
     assert parse_open_options(["inet6", "inet"], "listen").family == "inet6"
@@ -200,13 +202,13 @@ def test_mode_atoms_and_duplicates_last_wins() -> None:
 
 
 def test_packet_raw_normalises_to_zero() -> None:
-    """Item 131: {packet,raw} reads back as {packet,0}; ssl_tls reads back as ssl (erl)."""
+    """{packet,raw} reads back as {packet,0}; ssl_tls reads back as ssl (erl)."""
     assert parse_open_options([("packet", "raw")], "listen").port_opts["packet"] == 0
     assert parse_open_options([("packet", "ssl_tls")], "listen").port_opts["packet"] == "ssl"
 
 
 def test_active_zero_at_open_is_passive_with_tcp_passive() -> None:
-    """Item 84: listen(0,[{active,0}]) -> an immediate {tcp_passive,LS}; erl: connect with
+    """listen(0,[{active,0}]) -> an immediate {tcp_passive,LS}; erl: connect with
     {active,-5} is {active,false}."""
     o = parse_open_options([("active", 0)], "listen")
     assert o.port_opts["active"] is False and o.tcp_passive
@@ -252,7 +254,7 @@ def test_open_watermarks_apply_last_first() -> None:
 
 
 def test_open_recbuf_sets_buffer() -> None:
-    """Item 154 + erl: at connect {recbuf,20000},{sndbuf,30000} -> buffer 20000 (recbuf
+    """At connect {recbuf,20000},{sndbuf,30000} -> buffer 20000 (recbuf
     sets it, sndbuf does not); {recbuf,500} leaves 1460; an explicit buffer wins in
     either order."""
     def buf(opts: list[Any]) -> int:
@@ -266,7 +268,7 @@ def test_open_recbuf_sets_buffer() -> None:
 
 
 def test_open_sockopts_reach_the_kernel() -> None:
-    """Item 154: recbuf/sndbuf at open read back doubled from the kernel (40000/60000)."""
+    """recbuf/sndbuf at open read back doubled from the kernel (40000/60000)."""
     o = parse_open_options([("recbuf", 20000), ("sndbuf", 30000), ("nodelay", True),
                             ("keepalive", True), ("linger", (True, 5))], "connect")
     with socket.socket() as s:
@@ -291,8 +293,9 @@ def test_apply_sockopts_reports_the_kernel_reason(tcp: socket.socket) -> None:
 
 
 def test_accept_inherits_port_options() -> None:
-    """Items 25, 145, 152 + erl: accepted sockets inherit every port option (active count
-    too); an explicit buffer on the listen socket does not stay sticky."""
+    """Accepted sockets inherit every port option of the listen socket (packet,
+    show_econnreset, delay_send, the active count too); erl: an explicit buffer on the
+    listen socket does not stay sticky."""
     o = parse_open_options([("buffer", 100), ("active", 3), "binary", ("header", 2)],
                            "listen")
     inherited = accept_port_opts(o.port_opts)
@@ -307,7 +310,8 @@ def test_accept_inherits_port_options() -> None:
 
 
 def test_add_active_adds_counts() -> None:
-    """Item 70: {active,3} then {active,2} -> 5; then {active,-1} -> 4; no message."""
+    """setopts adds N to the count: {active,3} then {active,2} -> 5; then {active,-1} -> 4; no
+    message."""
     r = add_active(False, 3)
     assert r is not None and r.active == 3 and not r.tcp_passive
     r = add_active(3, 2)
@@ -317,22 +321,22 @@ def test_add_active_adds_counts() -> None:
 
 
 def test_add_active_to_zero_is_passive_with_event() -> None:
-    """Items 71, 72: {active,0} on a passive socket, or 3 + -5: passive + tcp_passive."""
+    """{active,0} on a passive socket, or 3 + -5: passive + tcp_passive."""
     for current, value in ((False, 0), (3, -5), (5, -32768)):
         r = add_active(current, value)
         assert r is not None and r.active is False and r.tcp_passive
 
 
 def test_add_active_limits() -> None:
-    """Item 73: 32767 ok; then +1 -> einval (None) and the count stays."""
+    """{active,N} limits: 32767 ok; then +1 -> einval (None) and the count stays."""
     r = add_active(False, 32767)
     assert r is not None and r.active == 32767
     assert add_active(32767, 1) is None
 
 
 def test_switching_modes_replaces() -> None:
-    """Item 75: true -> {active,3} gives 3; 3 -> true/once gives true/once; once -> 3
-    gives 3; false -> 2 gives 2; no messages."""
+    """Switching modes replaces the old one: true -> {active,3} gives 3; 3 -> true/once gives
+    true/once; once -> 3 gives 3; false -> 2 gives 2; no messages."""
     for current, value, expected in ((True, 3, 3), (3, True, True), (3, "once", "once"),
                                      ("once", 3, 3), (False, 2, 2), (3, False, False)):
         r = add_active(current, value)
@@ -343,7 +347,7 @@ def test_switching_modes_replaces() -> None:
 
 
 def test_simple_options_read_back(tcp: socket.socket) -> None:
-    """Item 153: each option set by setopts reads back as set."""
+    """Each simple option set by setopts reads back as set."""
     cases = [("nodelay", True), ("keepalive", True), ("reuseaddr", True),
              ("linger", (True, 5)), ("delay_send", True), ("exit_on_close", False),
              ("show_econnreset", True), ("send_timeout", 5000), ("send_timeout_close", True),
@@ -373,7 +377,7 @@ def test_setopts_values_reach_the_kernel(tcp: socket.socket) -> None:
 
 
 def test_recbuf_sndbuf_and_buffer(tcp: socket.socket) -> None:
-    """Item 154: {recbuf,4096},{sndbuf,4096} -> buffer 4096, recbuf/sndbuf 8192; then
+    """setopts {recbuf,4096},{sndbuf,4096} -> buffer 4096, recbuf/sndbuf 8192; then
     {recbuf,65536} -> buffer 65536, recbuf 131072."""
     res = setopts(default_port_opts(), [("recbuf", 4096), ("sndbuf", 4096)], tcp)
     assert opts_of(getopts(["buffer", "recbuf", "sndbuf"], res.port_opts, tcp)) == {
@@ -399,15 +403,15 @@ def test_recbuf_after_explicit_buffer(tcp: socket.socket) -> None:
 
 
 def test_buffer_minimum() -> None:
-    """erl: {buffer,-1} and {buffer,0} are accepted and read back as 1 (item 156)."""
+    """erl: {buffer,-1} and {buffer,0} are accepted and read back as 1."""
     for value in (-1, 0):
         res = setopts(default_port_opts(), [("buffer", value)], None)
         assert res.result == "ok" and res.port_opts["buffer"] == 1
 
 
 def test_watermark_clamping() -> None:
-    """Item 155: 1000/500 kept; then low 2000 raises high to 2000; then high 100 lowers
-    low to 100; msgq 100/50 kept. erl: high -1 -> 0/0."""
+    """Watermarks clamp each other: high 1000/low 500 kept; then low 2000 raises high to 2000;
+    then high 100 lowers low to 100; msgq 100/50 kept. erl: high -1 -> 0/0."""
     po = default_port_opts()
     res = setopts(po, [("high_watermark", 1000), ("low_watermark", 500)], None)
     assert (res.port_opts["high_watermark"], res.port_opts["low_watermark"]) == (1000, 500)
@@ -438,7 +442,7 @@ def test_msgq_watermarks() -> None:
 
 
 def test_setopts_bad_values_einval() -> None:
-    """Item 156: these give {error,einval}."""
+    """setopts with these bad values -> {error,einval}."""
     for bad in ([("nodelay", "maybe")], [("linger", "foo")], [("send_timeout", "foo")],
                 [("send_timeout", -1)], [("header", -1)], [("deliver", "foo")],
                 [("mode", "foo")], [("foo", 1)], ["foo"], [("packet", 3)],
@@ -451,14 +455,14 @@ def test_setopts_bad_values_einval() -> None:
 
 
 def test_setopts_odd_values_accepted() -> None:
-    """Item 156: {linger,{true,-1}}, {recbuf,-1}, {buffer,-1}, {high_watermark,-1} -> ok."""
+    """setopts accepts {linger,{true,-1}}, {recbuf,-1}, {buffer,-1}, {high_watermark,-1} -> ok."""
     for odd in (("linger", (True, -1)), ("recbuf", -1), ("buffer", -1),
                 ("high_watermark", -1)):
         assert isinstance(parse_setopts([odd]), list), odd
 
 
 def test_setopts_non_list_is_bad_generator() -> None:
-    """Item 156: setopts(S,{active,true}) / setopts(S,active) -> error:{bad_generator,X}."""
+    """setopts(S,{active,true}) / setopts(S,active) -> error:{bad_generator,X}."""
     for bad in (("active", True), Atom("active")):
         with pytest.raises(ErlangError) as info:
             parse_setopts(bad)
@@ -466,7 +470,7 @@ def test_setopts_non_list_is_bad_generator() -> None:
 
 
 def test_setopts_one_bad_option_applies_nothing(tcp: socket.socket) -> None:
-    """Item 157: setopts(C,[{nodelay,true},{active,maybe}]) -> einval; nodelay stays false."""
+    """setopts(C,[{nodelay,true},{active,maybe}]) -> einval; nodelay stays false."""
     res = setopts(default_port_opts(), [("nodelay", True), ("active", "maybe")], tcp)
     assert res.result == ("error", "einval")
     assert tcp.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
@@ -497,7 +501,7 @@ def test_setopts_duplicates() -> None:
 
 
 def test_setopts_active_zero_asks_for_tcp_passive() -> None:
-    """Item 71: {active,0} on a passive socket -> ok and tcp_passive at once."""
+    """{active,0} on a passive socket -> ok and tcp_passive at once."""
     po = default_port_opts()
     po["active"] = False
     res = setopts(po, [("active", 0)], None)
@@ -505,7 +509,7 @@ def test_setopts_active_zero_asks_for_tcp_passive() -> None:
 
 
 def test_setopts_packet_values() -> None:
-    """Item 131, 132: raw -> 0, line, asn1, http_bin... read back as set."""
+    """Packet types read back: raw -> 0; line, asn1, http_bin... read back as set."""
     for value, back in (("raw", 0), (0, 0), ("line", "line"), ("asn1", "asn1"),
                         ("http_bin", "http_bin"), ("httph", "httph"), ("tpkt", "tpkt")):
         assert setopts(default_port_opts(), [("packet", value)], None).port_opts[
@@ -531,12 +535,13 @@ def test_setopts_binary_atom(tcp: socket.socket) -> None:
     "name", ["line_delimiter", "backlog", "ip", "port", "binary", "list", "foo", "fd",
              "ifaddr", "tcp_module", "reuseport"])
 def test_unreadable_names_einval(tcp: socket.socket, name: str) -> None:
-    """Items 10, 13, 165: getopts of these on inet -> {error,einval}."""
+    """getopts of these names (line_delimiter, backlog, ip, port, ...) on inet ->
+    {error,einval}."""
     assert getopts([name], default_port_opts(), tcp) == ("error", "einval")
 
 
 def test_one_bad_name_fails_the_call(tcp: socket.socket) -> None:
-    """Item 11: [active,foo] and [active,line_delimiter] -> {error,einval}; [] -> {ok,[]}."""
+    """getopts [active,foo] and [active,line_delimiter] -> {error,einval}; [] -> {ok,[]}."""
     po = default_port_opts()
     assert getopts(["active", "foo"], po, tcp) == ("error", "einval")
     assert getopts(["active", "line_delimiter"], po, tcp) == ("error", "einval")
@@ -545,14 +550,14 @@ def test_one_bad_name_fails_the_call(tcp: socket.socket) -> None:
 
 
 def test_getopts_non_list(tcp: socket.socket) -> None:
-    """Item 11: getopts(L, active) -> error:function_clause."""
+    """getopts(L, active) -> error:function_clause."""
     with pytest.raises(ErlangError) as info:
         getopts(Atom("active"), default_port_opts(), tcp)
     assert info.value.reason == "function_clause"
 
 
 def test_ipv6_options_left_out_on_ipv4(tcp: socket.socket) -> None:
-    """Item 11: [ipv6_v6only] on IPv4 -> {ok,[]}; [active,ipv6_v6only] -> active only;
+    """getopts [ipv6_v6only] on IPv4 -> {ok,[]}; [active,ipv6_v6only] -> active only;
     erl: tclass on IPv4 is left out too."""
     po = default_port_opts()
     assert getopts(["ipv6_v6only"], po, tcp) == ("ok", [])
@@ -566,7 +571,7 @@ def test_getopts_order_and_repeats(tcp: socket.socket) -> None:
 
 
 def test_raw_getopt(tcp: socket.socket) -> None:
-    """Item 159: after {nodelay,true}, getopts [{raw,6,1,4}] -> {raw,6,1,<<1,0,0,0>>}."""
+    """After {nodelay,true}, getopts [{raw,6,1,4}] -> {raw,6,1,<<1,0,0,0>>}."""
     res = setopts(default_port_opts(), [("nodelay", True)], tcp)
     got = getopts([("raw", 6, 1, 4)], res.port_opts, tcp)
     assert got == ("ok", [("raw", 6, 1, struct.pack("i", 1))])
