@@ -60,7 +60,7 @@ class Node:
         self._port_ids = itertools.count(1)
         self.timers: dict[Ref, tuple[asyncio.TimerHandle, Any, float]] = {}
         self._timers_by_dest: dict[Pid, set[Ref]] = {}
-        self.shutdown_hooks: list[Callable[[], None]] = []
+        self.shutdown_hooks: list[Callable[[Node], None]] = []
         self._thread: threading.Thread | None = None
         self.running = False
 
@@ -85,8 +85,9 @@ class Node:
             dest = self.names.get(dest)
         return self.table.get(dest)
 
-    def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
-        """Run ``hook()`` at shutdown, after every process was killed (once per hook)."""
+    def add_shutdown_hook(self, hook: Callable[[Node], None]) -> None:
+        """Run ``hook(node)`` at shutdown, after every process was killed (a hook added
+        twice runs once)."""
         if hook not in self.shutdown_hooks:
             self.shutdown_hooks.append(hook)
 
@@ -200,7 +201,7 @@ class Node:
             proc.terminate(KILLED)
         for hook in list(self.shutdown_hooks):
             try:
-                hook()
+                hook(self)
             except Exception:  # pragma: no cover - a hook must not stop the shutdown
                 _log.exception("node_shutdown_hook_failed")
         self.timers.clear()

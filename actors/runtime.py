@@ -104,6 +104,7 @@ def cancel_on_exit(proc: Process, callback: Callable[[Process], None]) -> None:
     proc.remove_exit_hook(callback)
 
 
-def on_shutdown(node: Node, hook: Callable[[], None]) -> None:
-    """Run ``hook()`` when `node` shuts down, after its processes were killed."""
+def on_shutdown(node: Node, hook: Callable[[Node], None]) -> None:
+    """Run ``hook(node)`` when `node` shuts down, after its processes were killed (a
+    hook added twice runs once)."""
     node.add_shutdown_hook(hook)

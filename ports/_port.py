@@ -1,9 +1,11 @@
 """Port identity: the `Port` handle and the base of every port actor.
 
 A port is an entity of the node, like a process: it has a handle (`#Port<0.N>`), a
-connected process (its owner) and a link to that owner. When the owner exits for any
-reason the port closes; an exit signal with another abnormal reason closes it too.
-Closing a port never sends an ``EXIT`` message to the owner (as in Erlang's inet driver).
+connected process (its owner) and a watch on that owner. An inet port is *linked* to
+its owner (Erlang's ports are); a socket-backend port *monitors* it (OTP's
+``gen_tcp_socket`` server does), so a trapping owner never sees ``'EXIT'`` from it. Either
+way the owner's exit closes the port; an exit signal with another abnormal reason closes
+it too. Closing a port never sends an ``EXIT`` message to the owner.
 """
 
 from __future__ import annotations
@@ -11,9 +13,25 @@ from __future__ import annotations
 from typing import Any
 
 from actors.atoms import NORMAL
-from actors.runtime import Entity, Handle, Node, Pid, Process, add_entity, lookup, match_by_equality, remove_entity
+from actors.runtime import (
+    Entity,
+    Handle,
+    Node,
+    Pid,
+    Process,
+    add_entity,
+    cancel_on_exit,
+    entities,
+    link,
+    lookup,
+    match_by_equality,
+    on_exit,
+    on_shutdown,
+    remove_entity,
+    unlink,
+)
 
-__all__ = ["Port", "PortActor"]
+__all__ = ["Port", "PortActor", "ports_of"]
 
 
 class Port(Handle):
@@ -43,56 +61,82 @@ class Port(Handle):
 match_by_equality(Port)  # a socket handle in a receive pattern matches by equality
 
 
-class PortActor(Entity):
-    """The base of a port actor: identity, owner, the link to it, and closing.
+def _close_ports(node: Node) -> None:
+    """The node shuts down: close every port it still has."""
+    for e in entities(node):
+        if isinstance(e, PortActor):
+            e.close()
 
-    Subclasses implement `_close_resources` (release the OS resources) and may extend
-    `close`. The port is in the node's table from creation until it closes.
+
+def ports_of(node: Node) -> list[PortActor]:
+    """Every open port of `node`."""
+    return [e for e in entities(node) if isinstance(e, PortActor)]
+
+
+class PortActor(Entity):
+    """The base of a port actor: identity, owner, the watch on it, and closing.
+
+    Subclasses implement `_close_resources` (release the OS resources). The port is in
+    the node's table from creation until it closes. `monitors_owner` chooses how the
+    owner is watched: a link (False) or a monitor (True). `handle` defaults to a new
+    `Port`.
     """
 
-    __slots__ = ("owner", "owner_proc", "name")
+    __slots__ = ("owner", "owner_proc", "monitors_owner")
 
     owner: Pid
-    name: str
 
-    def __init__(self, node: Node, owner: Any, name: str) -> None:
+    def __init__(self, node: Node, owner: Pid, handle: Any = None, monitors_owner: bool = False) -> None:
         self.node = node
-        self.handle = self._new_handle(node)
+        self.monitors_owner = monitors_owner
+        self.handle = handle if handle is not None else Port(node.name, node.new_port_id())
         self.owner = owner
         self.owner_proc: Process | None = None
-        self.name = name
         self.links = set()
         self.alive = True
         add_entity(node, self)
+        on_shutdown(node, _close_ports)
         if self.handle.__class__ is Port:
             object.__setattr__(self.handle, "actor", self)
-        self._watch_owner(owner)
+        self._watch_owner()
 
-    def _new_handle(self, node: Node) -> Any:
-        """The port's handle (a subclass may name itself otherwise)."""
-        return Port(node.name, node.new_port_id())
+    # -- the owner ---------------------------------------------------------------------
 
-    def _watch_owner(self, owner: Pid) -> None:
-        """Link to the owner, so that its exit closes the port."""
-        proc = lookup(self.node, owner)
-        if proc is not None:
-            self.links.add(owner)
-            proc.links.add(self.handle)
+    def _watch_owner(self) -> None:
+        proc = lookup(self.node, self.owner)
+        if self.monitors_owner:
+            if isinstance(proc, Process) and proc.alive:
+                on_exit(proc, self._owner_down)
+            else:
+                # monitoring a dead pid gives an immediate DOWN: the socket closes
+                self.node.loop.call_soon(self._owner_gone, self.owner)
+        elif proc is not None:
+            link(self, proc)
 
     def _unwatch_owner(self) -> None:
-        old = lookup(self.node, self.owner)
-        if old is not None:
-            old.links.discard(self.handle)
-        self.links.discard(self.owner)
+        proc = lookup(self.node, self.owner)
+        if proc is None:
+            self.links.discard(self.owner)
+        elif self.monitors_owner:
+            if isinstance(proc, Process):
+                cancel_on_exit(proc, self._owner_down)
+        else:
+            unlink(self, proc)
 
-    def deliver(self, msg: Any) -> None:
-        """A message sent to a port with ``!`` is dropped (commands go through the API)."""
+    def _owner_down(self, proc: Process) -> None:
+        if self.alive and proc.handle == self.owner:
+            self.close()
+
+    def _owner_gone(self, owner: Pid) -> None:
+        if self.alive and owner == self.owner:
+            self.close()
 
     def connect_owner(self, new_owner: Pid) -> None:
-        """Make `new_owner` the connected process and move the link to it."""
+        """Make `new_owner` the connected process and move the watch to it."""
         self._unwatch_owner()
         self.owner = new_owner
-        self._watch_owner(new_owner)
+        self.owner_proc = None
+        self._watch_owner()
 
     def owner_process(self) -> Process | None:
         """The owner's live `Process` (cached: the hot path of every delivery)."""
@@ -102,11 +146,16 @@ class PortActor(Entity):
             proc = self.owner_proc = found if isinstance(found, Process) else None
         return proc
 
+    def deliver(self, msg: Any) -> None:
+        """A message sent to a port with ``!`` is dropped (commands go through the API)."""
+
     def exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
         if not self.alive:
             return
         if sender == self.owner or reason != NORMAL:
             self.close()
+
+    # -- closing -----------------------------------------------------------------------
 
     def close(self, signal_links: bool = False) -> None:
         """Close the port: leave the table, drop its links, release resources.
@@ -118,6 +167,8 @@ class PortActor(Entity):
         if not self.alive:
             return
         self.alive = False
+        if self.monitors_owner:
+            self._unwatch_owner()
         remove_entity(self.node, self)
         self.owner_proc = None
         if self.handle.__class__ is Port:
@@ -133,4 +184,3 @@ class PortActor(Entity):
 
     def _close_resources(self) -> None:
         raise NotImplementedError
-
