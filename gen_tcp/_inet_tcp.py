@@ -9,7 +9,7 @@ import ports
 from actors.atoms import FUNCTION_CLAUSE, OK
 from actors.runtime import ErlangError, Pid, current
 
-from ._errors import E_CLOSED, E_EINVAL, E_ENOTCONN
+from ports.atoms import E_CLOSED, E_EINVAL, E_ENOTCONN
 
 __all__ = [
     "accept",

@@ -14,7 +14,7 @@ import ports
 from actors.atoms import BADARG, FUNCTION_CLAUSE, INFINITY, OK
 from actors.runtime import Atom, ErlangError, Pid, current
 
-from ._errors import E_CLOSED, E_ENOTCONN
+from ports.atoms import E_CLOSED, E_ENOTCONN
 
 __all__ = [
     "accept",

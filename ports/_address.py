@@ -11,7 +11,7 @@ error Erlang/OTP 25's ``inet`` backend gives for each bad input:
 * `resolve` / `resolve_all` look a name up (blocking: run them in an executor);
 * `ip_to_tuple`, `tuple_to_ip`, `sockaddr_to_erlang` convert between the two worlds.
 
-No asyncio, no actors runtime: only `actors._terms` for atoms and the exceptions.
+No asyncio, no actors runtime: only the term types of `actors` (atoms and the exceptions).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Union
 
-from actors._terms import Atom, Badarg, ErlangError
+from actors import Atom, Badarg, ErlangError
 
 from ._errors import reason_from_oserror
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from actors.runtime import Node, Pid
 
-from ._atoms import ERROR
+from .atoms import ERROR
 from ._backend import Backend
 from ._conn import TcpSocket
 from ._errors import reason_from_oserror

@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from actors.runtime import Atom, Node, Pid, format_term, new_pid
 
-from ._atoms import RAW
+from .atoms import RAW
 
 __all__ = ["Backend", "INET", "SOCKET", "SocketHandle", "SOCKET_DEFAULTS", "RECV_MAX"]
 

@@ -16,7 +16,7 @@ import errno
 import socket
 from typing import Any, Final
 
-from actors._terms import Atom
+from actors import Atom
 
 __all__ = ["reason_from_oserror", "format_error", "POSIX_MESSAGES", "UNKNOWN_POSIX_ERROR"]
 

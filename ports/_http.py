@@ -13,7 +13,7 @@ as C ``int`` does, trailing garbage after a request's version is ignored, header
 more than 50 characters keep their original case, and so on. Strings are ``str`` (code
 points 0..255) for ``http``/``httph`` and ``bytes`` for the ``_bin`` types.
 
-Sans-IO: no sockets, no event loop, no runtime; only `actors._terms` for `Atom`.
+Sans-IO: no sockets, no event loop, no runtime; only `actors.Atom`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from actors._terms import Atom
+from actors import Atom
 
 __all__ = ["http_length", "parse_http"]
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from actors.runtime import Badarg, ErlangError
 
-from ._atoms import CLOSED, DATA, E_CLOSED, E_TIMEOUT, ECONNRESET, ERROR, INVALID, OK, TIMEOUT
-from ._conn import DOWN, ENDED, MUST_WAIT, OPEN, RAW_CODE, SHUT, UP, WRITE_SHUT
+from .atoms import CLOSED, DATA, E_CLOSED, E_TIMEOUT, ECONNRESET, ERROR, INVALID, OK, TIMEOUT
+from ._state import DOWN, ENDED, MUST_WAIT, OPEN, RAW_CODE, SHUT, UP, WRITE_SHUT
 from ._errors import reason_from_oserror
 from ._iodata import NotIodata, iodata_to_bytes
 from ._packet import encode_packet

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 import structlog
 
-from ._atoms import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ECONNRESET, ERROR, OK
+from .atoms import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ECONNRESET, ERROR, OK
 from ._errors import reason_from_oserror
 from ._iodata import NotIodata, iodata_to_bytes
 from ._options import apply_sockopts
 from ._packet import encode_packet
 from ._timeouts import expire, timeout_seconds
 
-from ._conn import DOWN, MUST_WAIT, RAW_CODE, REPORTED, SEND_ANSWERED, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
+from ._state import DOWN, MUST_WAIT, RAW_CODE, REPORTED, SEND_ANSWERED, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
 
 if TYPE_CHECKING:
     from ._conn import TcpSocket

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from actors.runtime import Atom, Node, Pid, Process, current, lookup
 
-from ._atoms import E_BADARG, E_CLOSED, E_TIMEOUT, ERROR, NOT_OWNER, OK, TCP_PASSIVE
+from .atoms import E_BADARG, E_CLOSED, E_TIMEOUT, ERROR, NOT_OWNER, OK, TCP_PASSIVE
 from ._attach import attach
 from ._backend import Backend, SocketHandle
 from ._errors import reason_from_oserror

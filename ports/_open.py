@@ -16,7 +16,7 @@ import os
 import socket
 from typing import Any
 
-from actors._terms import Atom, Badarg
+from actors import Atom, Badarg
 
 from ._address import Target, family_to_af, resolve, tuple_to_ip
 from ._errors import reason_from_oserror

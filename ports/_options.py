@@ -33,7 +33,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, Callable, Final, Literal, Union
 
-from actors._terms import Atom, Badarg, ErlangError
+from actors import Atom, Badarg, ErlangError
 
 from ._address import parse_bind_address, translate_bind
 

@@ -1,7 +1,7 @@
 """The packet codec: every ``{packet, Type}`` of Erlang, as a sans-IO framer.
 
 Bytes in, packets out, "need more data" as an explicit answer. This module has no I/O:
-it imports neither ``socket`` nor ``asyncio`` nor the actor runtime (only `actors._terms`
+it imports neither ``socket`` nor ``asyncio`` nor the actor runtime (only the term types of `actors`
 for `Atom` and `Badarg`). It provides
 
 - `decode_packet`, which mirrors ``erlang:decode_packet/3`` term for term;
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from actors._terms import Atom, Badarg
+from actors import Atom, Badarg
 
 from ._http import http_length, parse_http
 

@@ -24,8 +24,9 @@ from typing import Any, Final
 
 from actors.runtime import Atom, Badarg, ErlangError
 
-from ._atoms import E_EINVAL, E_ENOTSUP, ERROR, INVALID, OK, ONCE, RAW
-from ._conn import DOWN, REPORTED, TcpSocket
+from .atoms import E_EINVAL, E_ENOTSUP, ERROR, INVALID, OK, ONCE, RAW
+from ._conn import TcpSocket
+from ._state import DOWN, REPORTED
 from ._listen import TcpListen
 from ._options import OPTIONS, SETOPTS, apply_setopts, encode_sockopt, parse_setopts
 from ._options import getopts as _getopts

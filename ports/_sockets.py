@@ -16,7 +16,7 @@ from typing import Any, Final
 from actors.runtime import Atom, ErlangError, current, lookup
 
 from ._address import Target, parse_address, parse_port, parse_sockaddr, sockaddr_to_erlang
-from ._atoms import (
+from .atoms import (
     E_CLOSED,
     E_EINVAL,
     E_ENOTCONN,
@@ -29,7 +29,8 @@ from ._atoms import (
 )
 from ._attach import attach
 from ._backend import INET, SOCKET, SOCKET_DEFAULTS, Backend
-from ._conn import DOWN, MUST_WAIT, REPORTED, TcpSocket
+from ._conn import TcpSocket
+from ._state import DOWN, MUST_WAIT, REPORTED
 from ._errors import reason_from_oserror
 from ._listen import TcpListen
 from ._open import connected_socket, listening_socket, resolve_target

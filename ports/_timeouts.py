@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ._atoms import E_TIMEOUT
+from .atoms import E_TIMEOUT
 
 __all__ = ["timeout_seconds", "expire"]
 
