@@ -210,6 +210,11 @@ class Node:
         # killed processes unwind at their next step (CancelledError at their await)
         for _ in range(3):
             await asyncio.sleep(0)
+        # a process in an uninterruptible block finishes the call it awaits first
+        for _ in range(100):
+            if not any(p.shielded for p in self.processes()):
+                break
+            await asyncio.sleep(0.001)
         self.sched.close_all(self.processes())
         me = asyncio.current_task()
         for _ in range(3):

@@ -132,6 +132,8 @@ class Process(Entity):
         "waiting",
         "crash",
         "result",
+        "shielded",
+        "deferred",
     )
 
     def __init__(self, node: Node, pid: Pid, fn: Any, nargs: int) -> None:
@@ -168,6 +170,8 @@ class Process(Entity):
         self.waiting = False
         self.crash: BaseException | None = None
         self.result: Any = None
+        self.shielded = 0  # depth of `uninterruptible` blocks
+        self.deferred: BaseException | None = None  # a kill that waits for them
 
     @property
     def pid(self) -> Pid:

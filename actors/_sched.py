@@ -16,7 +16,9 @@ runs at most `BUDGET` steps, then yields to the loop.
 
 Killing a suspended process throws `asyncio.CancelledError` into its coroutine at its
 suspension point (cancelling the future it awaited, as `Task.cancel` does), so its
-``finally`` blocks run.
+``finally`` blocks run. Inside `uninterruptible` the kill waits: the awaited call runs
+to its end, and the exception is raised when the block is left (a loop's socket setup
+must not be cancelled half way).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Generator
 if TYPE_CHECKING:
     from ._process import Process
 
-__all__ = ["Scheduler", "SUSPEND", "suspend", "BUDGET"]
+__all__ = ["Scheduler", "SUSPEND", "suspend", "BUDGET", "uninterruptible"]
 
 BUDGET: Final = 4096
 """Steps one loop callback may run before the loop gets a turn for I/O and timers."""
@@ -49,6 +51,28 @@ SUSPEND: Final = _Suspend()
 def suspend() -> Generator[Any, None, None]:
     """Suspend the running process until something puts it back on the run queue."""
     yield SUSPEND
+
+
+class uninterruptible:
+    """``with uninterruptible(proc):`` a kill of `proc` (an exit signal, node shutdown)
+    does not interrupt what the block awaits; it is raised as the block ends."""
+
+    __slots__ = ("proc",)
+
+    def __init__(self, proc: Process) -> None:
+        self.proc = proc
+
+    def __enter__(self) -> None:
+        self.proc.shielded += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        proc = self.proc
+        proc.shielded -= 1
+        deferred = proc.deferred
+        if deferred is not None and not proc.shielded:
+            proc.deferred = None
+            if exc_info[0] is None:
+                raise deferred
 
 
 class Scheduler:
@@ -78,8 +102,12 @@ class Scheduler:
         self.wake(proc)
 
     def interrupt(self, proc: Process, exc: BaseException) -> None:
-        """Throw `exc` into the coroutine of a suspended `proc` at its next step."""
+        """Throw `exc` into the coroutine of a suspended `proc` at its next step (or,
+        inside `uninterruptible`, when it leaves the block)."""
         if proc.coro is None or proc is self.running:
+            return
+        if proc.shielded:
+            proc.deferred = exc
             return
         proc.pending_exc = exc
         proc.recv_wait = False

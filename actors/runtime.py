@@ -17,6 +17,7 @@ from typing import Any, Callable
 from ._match import PLAIN
 from ._node import Node
 from ._process import Entity, Process, current, current_or_none
+from ._sched import uninterruptible as _uninterruptible
 from ._terms import Atom, Badarg, ErlangError, Handle, Pid, Ref, format_term
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "on_exit",
     "on_shutdown",
     "remove_entity",
+    "uninterruptible",
     "unlink",
 ]
 
@@ -108,3 +110,12 @@ def on_shutdown(node: Node, hook: Callable[[Node], None]) -> None:
     """Run ``hook(node)`` when `node` shuts down, after its processes were killed (a
     hook added twice runs once)."""
     node.add_shutdown_hook(hook)
+
+
+def uninterruptible() -> _uninterruptible:
+    """``with uninterruptible():`` inside a process, a kill (an exit signal, node
+    shutdown) does not cancel what the block awaits: the awaited call runs to its end,
+    then the kill is raised (`asyncio.CancelledError`) as the block is left. For calls
+    that must not be cancelled half way, such as a loop's socket setup (uvloop crashes
+    when ``connect_accepted_socket`` is cancelled)."""
+    return _uninterruptible(current())

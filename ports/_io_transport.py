@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import structlog
 
+from actors.runtime import uninterruptible
+
 from .atoms import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ECONNRESET, ERROR, OK
 from ._errors import reason_from_oserror
 from ._iodata import NotIodata, iodata_to_bytes
@@ -77,7 +79,7 @@ class TransportIO:
         self.drain_waiters: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.lost: asyncio.Future[None] | None = None
         self.had_queue = False
-        self.starting: asyncio.Future[Any] | None = None
+        self.starting = False  # the loop is setting the transport up: leave the socket
 
     def bind(self, port: TcpSocket) -> None:
         self.port = port
@@ -87,37 +89,30 @@ class TransportIO:
 
         The loop's socket setup runs to its end even if the calling process is killed
         meanwhile (cancelling it half way crashes uvloop): the kill waits, and the
-        transport is aborted as soon as it exists. asyncio and uvloop turn
-        ``TCP_NODELAY`` on for every transport; Erlang's default is ``{nodelay, false}``,
-        so the port's own options are applied again after.
+        transport is aborted by the port's close as the kill goes on. asyncio and uvloop
+        turn ``TCP_NODELAY`` on for every transport; Erlang's default is ``{nodelay,
+        false}``, so the port's own options are applied again after.
         """
         port = self.port
         loop = port.node.loop
-        setup = self.starting = asyncio.ensure_future(
-            loop.connect_accepted_socket(lambda: _Protocol(self), self.sock), loop=loop
-        )
+        self.starting = True
         try:
-            transport, _ = await asyncio.shield(setup)
+            with uninterruptible():
+                self.transport, _ = await loop.connect_accepted_socket(lambda: _Protocol(self), self.sock)
         finally:
-            if not setup.done():
-                setup.add_done_callback(self._started_late)
-        self.starting = None
-        if not port.alive:  # closed while attaching
-            transport.abort()
+            self.starting = False
+            if not port.alive:  # closed while the loop set it up
+                if self.transport is not None:
+                    self.transport.abort()
+                else:
+                    self.sock.close()
+        if not port.alive:
             return
-        self.transport = transport
         if port.family != "local":
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
             apply_sockopts(self.sock, [o for o in sockopts if o[:2] == _NODELAY])
         self._apply_watermarks(port.opts.d)
         port._dispatch()
-
-    def _started_late(self, setup: asyncio.Future[Any]) -> None:
-        """The setup of a killed opener finished: nobody will use the transport."""
-        if setup.cancelled() or setup.exception() is not None:
-            self.sock.close()
-            return
-        setup.result()[0].abort()
 
     def _apply_watermarks(self, opts: dict[str, Any]) -> None:
         t = self.transport
@@ -359,7 +354,7 @@ class TransportIO:
         t = self.transport
         if t is not None:
             t.abort() if abort else t.close()
-        elif self.starting is None:
+        elif not self.starting:
             self.sock.close()
 
     def close_port(self, abort: bool) -> None:
@@ -378,7 +373,7 @@ class TransportIO:
                 t.abort()
             else:
                 t.close()
-        elif self.starting is None:
+        elif not self.starting:
             self.sock.close()
 
     async def released(self) -> None:
