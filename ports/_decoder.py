@@ -288,8 +288,7 @@ class PacketDecoder:
             return self.next_raw(0)
         end = len(d)
         if pos >= end:
-            self._more(1, -1)
-            return None
+            return None  # nothing to wait for: the next `feed` replaces the buffer
         max_plen = self._packet_size
         if code == LINE:
             trunc = self._buffer_size
@@ -369,9 +368,10 @@ class PacketDecoder:
                 out, self._pos = split_lines(d, pos, first, window, limit)
                 self._scan = 0
         append = out.append
+        slow = self._next  # every case (no new bytes wait aside: nothing is fed meanwhile)
         while not limit or len(out) < limit:
             try:
-                packet = self.next()
+                packet = slow(code, self._buf, self._pos)
             except PacketError:
                 if out:
                     return out
