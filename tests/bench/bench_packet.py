@@ -1,15 +1,22 @@
-"""Packet codec throughput: `PacketDecoder` beside Erlang's ``decode_packet`` on the same input.
+"""Packet codec throughput on the paths the port runs, beside Erlang's ``decode_packet``.
 
 Each workload is a realistic stream (about 4 MB): {packet, 2} with 64-byte and 1 KiB
 packets, lines of 64 bytes and 1 KiB, and HTTP/1.1 requests (request line, eight headers,
 empty line) for ``http_bin``. Python feeds the stream to a `PacketDecoder` in 64 KiB
-chunks, as a port receives it, and takes the packets in batches (`PacketDecoder.packets`).
+chunks, as a port receives it, and takes the packets the two ways the port does:
+
+- ``next()``: one packet per call until it answers None, as ``recv`` and
+  ``{active, once}`` deliver;
+- ``take()``: every whole packet in one list per chunk, as ``{active, true}`` and
+  ``{active, N}`` deliver.
+
 Erlang, in the same run, loops ``erlang:decode_packet/3`` over the same stream as one
 binary (its best case: every packet is a zero-copy sub-binary), switching from
 ``http_bin`` to ``httph_bin`` after each request line as the inet driver does.
 
-Prints MB/s and packets/s for both, and how many times slower Python is. Run with
-``python tests/bench/bench_packet.py`` or ``python -m tests.bench packet``.
+Prints packets/s for each and how many times slower than Erlang each Python path is
+(``2.0x``: twice Erlang's time). Run with ``python tests/bench/bench_packet.py`` or
+``python -m tests.bench packet``.
 """
 
 from __future__ import annotations
@@ -98,18 +105,31 @@ WORKLOADS: list[tuple[str, Any, Callable[[], bytes]]] = [
 ]
 
 
-def python_run(ptype: Any, stream: bytes) -> tuple[float, int]:
-    """Best-of-REPEAT seconds to decode ``stream`` fed in CHUNK pieces, and packet count."""
+def python_run(ptype: Any, stream: bytes, path: str) -> tuple[float, int]:
+    """Best-of-REPEAT seconds to decode ``stream`` fed in CHUNK pieces, and packet count.
+
+    ``path`` is ``"next"`` (one packet per call) or ``"take"`` (a list per chunk).
+    """
     chunks = [stream[i : i + CHUNK] for i in range(0, len(stream), CHUNK)]
     best = float("inf")
     count = 0
     for _ in range(REPEAT):
         decoder = PacketDecoder(ptype, buffer_size=1460)
+        feed = decoder.feed
         count = 0
-        t0 = time.perf_counter()
-        for chunk in chunks:
-            decoder.feed(chunk)
-            count += len(decoder.packets())
+        if path == "next":
+            next_packet = decoder.next
+            t0 = time.perf_counter()
+            for chunk in chunks:
+                feed(chunk)
+                while next_packet() is not None:
+                    count += 1
+        else:
+            take = decoder.take
+            t0 = time.perf_counter()
+            for chunk in chunks:
+                feed(chunk)
+                count += len(take())
         best = min(best, time.perf_counter() - t0)
         assert decoder.pending() == 0
     return best, count
@@ -126,17 +146,20 @@ def main() -> None:
     erlang = erlang_run(streams) if erlang_available() else {}
     if not erlang:
         print("escript not on PATH: Erlang figures skipped")
-    header = f"{'workload':<15}{'python MB/s':>12}{'pkts/s':>12}{'erlang MB/s':>13}{'pkts/s':>12}{'slower':>8}"
+    header = f"{'workload':<15}{'erlang pkts/s':>14}{'next() pkts/s':>15}{'slower':>8}{'take() pkts/s':>15}{'slower':>8}"
     print(header)
     print("-" * len(header))
     for name, (ptype, stream) in streams.items():
-        seconds, count = python_run(ptype, stream)
-        line = f"{name:<15}{len(stream) / seconds / 1e6:>12.1f}{count / seconds:>12,.0f}"
-        if name in erlang:
-            e_seconds, e_count = erlang[name]
-            assert e_count == count, (name, e_count, count)
-            line += f"{len(stream) / e_seconds / 1e6:>13.1f}{e_count / e_seconds:>12,.0f}"
-            line += f"{seconds / e_seconds:>7.1f}x"
+        e_seconds, e_count = erlang.get(name, (0.0, 0))
+        line = f"{name:<15}{e_count / e_seconds if e_seconds else 0:>14,.0f}"
+        for path in ("next", "take"):
+            seconds, count = python_run(ptype, stream, path)
+            line += f"{count / seconds:>15,.0f}"
+            if e_seconds:
+                assert e_count == count, (name, path, e_count, count)
+                line += f"{seconds / e_seconds:>7.1f}x"
+            else:
+                line += f"{'-':>8}"
         print(line)
 
 

@@ -205,7 +205,7 @@ def test_round_trip_length_prefixed(ptype: int, bodies: list[bytes], data: st.Da
         step = data.draw(st.integers(1, 64))
         decoder.feed(stream[pos : pos + step])
         pos += step
-        out.extend(decoder.packets())
+        out.extend(decoder.take())
     assert out == bodies
     assert decoder.pending() == 0
 
@@ -222,7 +222,7 @@ def test_round_trip_lines(lines: list[bytes], chunk: int) -> None:
     out: list[Any] = []
     for i in range(0, len(stream), chunk):
         decoder.feed(stream[i : i + chunk])
-        out.extend(decoder.packets())
+        out.extend(decoder.take())
     assert out == [line + b"\n" for line in lines]
 
 
@@ -238,7 +238,7 @@ def test_decoder_framed_types(ptype: Any, split: str) -> None:
     decoder = PacketDecoder(ptype)
     if split == "all":
         decoder.feed(stream)
-        assert decoder.packets() == expected
+        assert decoder.take() == expected
     elif split == "bytes":
         out = []
         for i in range(len(stream)):
@@ -292,7 +292,7 @@ def test_decoder_http_keeps_state_like_inet(ptype: str, split: str) -> None:
     decoder = PacketDecoder(ptype)
     if split == "all":
         decoder.feed(HTTP_STREAM)
-        assert decoder.packets() == expected
+        assert decoder.take() == expected
     elif split == "bytes":
         out = []
         for i in range(len(HTTP_STREAM)):
@@ -301,7 +301,7 @@ def test_decoder_http_keeps_state_like_inet(ptype: str, split: str) -> None:
         assert out == expected
     else:
         decoder.feed(HTTP_STREAM + b"DELETE /x HTTP/1.1")
-        assert decoder.packets() == expected
+        assert decoder.take() == expected
         decoder.feed(b"\r\n")
         assert decoder.next() == ("http_request", A("DELETE"), ("abs_path", b"/x" if binary else "/x"), (1, 1))
 
@@ -309,7 +309,7 @@ def test_decoder_http_keeps_state_like_inet(ptype: str, split: str) -> None:
 def test_decoder_httph_always_parses_headers() -> None:
     decoder = PacketDecoder("httph_bin")
     decoder.feed(b"A: b\r\n\r\nB: c\r\n\r\n")
-    assert decoder.packets() == [
+    assert decoder.take() == [
         ("http_header", 0, b"A", b"A", b"b"),
         "http_eoh",
         ("http_header", 0, b"B", b"B", b"c"),
@@ -330,7 +330,7 @@ def test_decoder_line_longer_than_buffer_comes_in_buffer_sized_pieces() -> None:
         out = []
         for c in chunks:
             decoder.feed(c)
-            out.extend(decoder.packets())
+            out.extend(decoder.take())
         assert out == [b"abcdefghij", b"klmnopqrst", b"\n"]
         assert decoder.pending() == 2
 
@@ -345,13 +345,13 @@ def test_decoder_line_packet_size_below_buffer_is_emsgsize() -> None:
     # packet_size above the buffer size: pieces, as inet gives them.
     decoder = PacketDecoder("line", packet_size=15, buffer_size=10)
     decoder.feed(b"abcdefghijklmnopqrst\nxy")
-    assert decoder.packets() == [b"abcdefghij", b"klmnopqrst", b"\n"]
+    assert decoder.take() == [b"abcdefghij", b"klmnopqrst", b"\n"]
 
 
 def test_decoder_line_delimiter() -> None:
     decoder = PacketDecoder("line", line_delimiter=ord(";"))
     decoder.feed(b"a;bb;\nc")
-    assert decoder.packets() == [b"a;", b"bb;"]
+    assert decoder.take() == [b"a;", b"bb;"]
     assert decoder.pending() == 2
 
 
@@ -359,9 +359,9 @@ def test_decoder_packet_size_gives_emsgsize() -> None:
     """{packet, 2}, {packet_size, 3} and a 4-byte packet: emsgsize, as inet answers."""
     decoder = PacketDecoder(2, packet_size=3)
     decoder.feed(b"\x00\x02ok\x00\x04abcd")
-    assert decoder.packets() == [b"ok"]
+    assert decoder.take() == [b"ok"]
     with pytest.raises(PacketError):
-        decoder.packets()
+        decoder.take()
     with pytest.raises(PacketError):  # the bad bytes stay: asking again fails again
         decoder.next()
 
@@ -385,7 +385,7 @@ def test_decoder_set_packet_reframes_buffered_bytes() -> None:
     """A request read with {packet, http_bin}, then its body with raw: the bytes carry over."""
     decoder = PacketDecoder("http_bin")
     decoder.feed(b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody\x00\x01x")
-    assert decoder.packets() == [
+    assert decoder.take() == [
         ("http_request", A("POST"), ("abs_path", b"/"), (1, 1)),
         ("http_header", 38, A("Content-Length"), b"Content-Length", b"4"),
         "http_eoh",
@@ -413,18 +413,18 @@ def test_decoder_raw_mode() -> None:
     assert decoder.next_raw(0) is None
     decoder.feed(bytearray(b"xy"))
     decoder.feed(memoryview(b"z"))
-    assert decoder.take_all() == b"xyz"
+    assert decoder.next_raw(0) == b"xyz"
 
 
-def test_decoder_packets_limit() -> None:
+def test_decoder_take_limit() -> None:
     decoder = PacketDecoder(1)
     decoder.feed(b"\x01a\x01b\x01c")
-    assert decoder.packets(2) == [b"a", b"b"]
-    assert decoder.packets(2) == [b"c"]
+    assert decoder.take(2) == [b"a", b"b"]
+    assert decoder.take(2) == [b"c"]
     decoder = PacketDecoder("line")
     decoder.feed(b"a\nb\nc\n")
-    assert decoder.packets(1) == [b"a\n"]
-    assert decoder.packets() == [b"b\n", b"c\n"]
+    assert decoder.take(1) == [b"a\n"]
+    assert decoder.take() == [b"b\n", b"c\n"]
 
 
 def test_decoder_large_packets_in_small_chunks() -> None:
@@ -445,7 +445,7 @@ def test_decoder_large_packets_in_small_chunks() -> None:
     out = []
     for i in range(0, len(line), 50):
         decoder.feed(line[i : i + 50])
-        out.extend(decoder.packets())
+        out.extend(decoder.take())
     assert out == [("http_header", 0, b"X-Big", b"X-Big", b"v" * 200_000), "http_eoh"]
 
 
@@ -526,7 +526,7 @@ def test_decoder_matches_decode_packet_on_random_streams(ptype: Any) -> None:
             pos += step
             try:
                 if rng.random() < 0.5:
-                    out.extend(decoder.packets())
+                    out.extend(decoder.take())
                 else:
                     drain(decoder, out)
             except PacketError as e:
@@ -534,7 +534,7 @@ def test_decoder_matches_decode_packet_on_random_streams(ptype: Any) -> None:
                 failed = True
         if not failed:
             try:
-                out.extend(decoder.packets())
+                out.extend(decoder.take())
             except PacketError:
                 failed = True
         assert (out, failed) == (expected, error), (ptype, stream, packet_size, buffer_size)
@@ -585,7 +585,7 @@ def test_fuzz_decoder_only_packets_none_or_emsgsize(ptype: Any, chunks: list[byt
     for chunk in chunks:
         decoder.feed(chunk)
         try:
-            for packet in decoder.packets():
+            for packet in decoder.take():
                 assert packet is not None
         except PacketError as e:
             assert e.reason == "emsgsize"

@@ -1,0 +1,382 @@
+"""The port's incremental packet decoder: bytes in as the socket reads them, packets out.
+
+`PacketDecoder` frames a TCP stream as Erlang's inet driver does for every
+``{packet, Type}``, including its ``buffer`` rule for lines and its HTTP state. It is
+sans-IO: the port `feed`s what it reads and asks for packets, one at a time (`next`,
+`next_raw`: ``recv`` and ``{active, once}``) or many at once (`take`: ``{active, true}``
+and ``{active, N}``). Both ways give the same packets and the same errors.
+
+Where a packet ends is decided by `ports._framing`; HTTP lines are parsed by `ports._http`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from actors import Badarg
+
+from ._framing import (
+    BIN_TYPES,
+    EMSGSIZE,
+    HEADER_TYPES,
+    HTTP_TYPES,
+    INT_MAX,
+    LINE,
+    NO_LIMIT,
+    PB1,
+    PB2,
+    PB4,
+    RAW,
+    SSL_TLS,
+    PacketError,
+    fixed_length,
+    line_length,
+    packet_body,
+    packet_type,
+    split_fixed,
+    split_lines,
+    ssl_tls_term,
+    uint,
+)
+from ._http import http_length, parse_http
+
+__all__ = ["PacketDecoder"]
+
+
+
+class PacketDecoder:
+    """Incremental framing for a port: `feed` bytes, take packets (emulates inet_drv).
+
+    ``packet`` is a packet type as in `ports.decode_packet`; ``packet_size`` the
+    ``packet_size`` option (0 = no limit); ``line_delimiter`` the ``line_delimiter``
+    option; ``buffer_size`` the ``buffer`` option, which for ``line`` truncates long lines
+    into ``buffer_size`` pieces and for the HTTP types limits a line when ``packet_size``
+    is 0; ``binary_http`` whether HTTP strings are ``bytes`` (default: true for the
+    ``_bin`` types, as Erlang chooses by type).
+
+    Packets come out one at a time (`next`, `next_raw`) or in a list (`take`); `take` is
+    the same as calling `next` (or ``next_raw(0, cap)`` in raw mode) until it answers
+    None, only faster. A framing error raises `PacketError` (``emsgsize``); the bad data
+    stays buffered, so asking again raises again. The HTTP state (request line, then
+    headers, then ``http_eoh``) is kept between packets as the inet driver keeps it.
+
+    Linear in its input: bytes fed while a packet is incomplete are kept aside and only
+    joined once they can complete it, and a search for a line end never revisits bytes it
+    already searched.
+
+    Deviation: inet_drv sees a line through its receive buffer of ``buffer`` bytes; this
+    decoder models that by searching at most ``buffer_size`` bytes for the delimiter,
+    which gives the same packets however the data was split.
+    """
+
+    __slots__ = (
+        "_buf",
+        "_pos",
+        "_chunks",
+        "_chunks_len",
+        "_searched",
+        "_need",
+        "_wait_delim",
+        "_scan",
+        "_state",
+        "_code",
+        "_packet_size",
+        "_delim",
+        "_buffer_size",
+        "_binary_http",
+        "_binary_http_opt",
+        "_body_max",
+        "_window",
+            )
+
+    def __init__(
+        self,
+        packet: Any = 0,
+        packet_size: int = 0,
+        line_delimiter: int = 10,
+        buffer_size: int = 1460,
+        binary_http: bool | None = None,
+    ) -> None:
+        # The buffer is `_buf[_pos:]` followed by `_chunks` (fed while a packet was
+        # incomplete, `_chunks_len` bytes); `_need`/`_wait_delim` say what the last None
+        # answer waits for (a byte count, a delimiter in the chunks) and are reset (0/-1)
+        # whenever the buffer is joined or replaced or the settings change.
+        self._buf = b""
+        self._pos = 0
+        self._chunks: list[bytes] = []
+        self._chunks_len = 0
+        self._searched = 0
+        self._need = 0
+        self._wait_delim = -1
+        self._scan = 0
+        self._state = 0
+        self._code = -1
+        self._packet_size = 0
+        self._delim = 10
+        self._buffer_size = 0
+        self._binary_http = False
+        self._binary_http_opt: bool | None = None
+        self._body_max = 0
+        self._window = 0
+        self.set_packet(packet, packet_size, line_delimiter, buffer_size, binary_http)
+
+    # -- configuration -------------------------------------------------------------------
+
+    def set_packet(
+        self,
+        packet: Any = None,
+        packet_size: int | None = None,
+        line_delimiter: int | None = None,
+        buffer_size: int | None = None,
+        binary_http: bool | None = None,
+    ) -> None:
+        """Change the packet type or options mid-stream (as ``inet:setopts/2`` does).
+
+        None keeps a setting. Buffered bytes are framed with the new settings from the
+        next call on. Changing the type restarts the HTTP state at the request line.
+        Raises `actors.Badarg` for an unknown type or a bad value.
+        """
+        code = self._code if packet is None else packet_type(packet)
+        size = self._packet_size if packet_size is None else uint(packet_size)
+        delim = self._delim if line_delimiter is None else uint(line_delimiter)
+        if delim > 255:
+            raise Badarg()
+        buffer = self._buffer_size if buffer_size is None else uint(buffer_size)
+        if code != self._code:
+            self._state = 0
+        self._code = code
+        self._packet_size = size
+        self._delim = delim
+        self._buffer_size = buffer
+        if binary_http is not None:
+            self._binary_http_opt = bool(binary_http)
+        self._binary_http = code in BIN_TYPES if self._binary_http_opt is None else self._binary_http_opt
+        # The fast paths' limits: a body of 1/2/4 up to `_body_max` bytes (larger ones go
+        # the slow way, which reproduces Erlang's C arithmetic); a line of at most
+        # `_window` bytes, neither cut at `buffer` nor over `packet_size` (longer ones and
+        # line ends not found within `_window` bytes go the slow way).
+        hlen = 2 if code == PB2 else 4 if code == PB4 else 1
+        self._body_max = min(size or INT_MAX, INT_MAX - hlen)
+        self._window = min(buffer or NO_LIMIT, size or NO_LIMIT)
+        self._scan = 0
+        self._join()
+
+    # -- input ---------------------------------------------------------------------------
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Append bytes read from the socket (not copied when they are ``bytes``)."""
+        if not data:
+            return
+        chunk = data if data.__class__ is bytes else bytes(data)
+        if self._pos >= len(self._buf) and not self._chunks:
+            self._buf = chunk
+            self._pos = 0
+            self._scan = 0
+            self._need = 0
+            return
+        self._chunks.append(chunk)
+        self._chunks_len += len(chunk)
+
+    def pending(self) -> int:
+        """How many bytes are buffered (not yet returned as packets)."""
+        return len(self._buf) - self._pos + self._chunks_len
+
+    def _ready(self) -> bool:
+        """Join the bytes kept aside once they can complete a packet; False if not yet."""
+        if len(self._buf) - self._pos + self._chunks_len >= self._need:
+            self._join()
+            return True
+        delim = self._wait_delim
+        if delim >= 0:
+            chunks = self._chunks
+            for i in range(self._searched, len(chunks)):
+                if delim in chunks[i]:
+                    self._join()
+                    return True
+            self._searched = len(chunks)
+        return False
+
+    def _join(self) -> None:
+        if self._chunks:
+            self._chunks.insert(0, self._buf[self._pos :])
+            self._buf = b"".join(self._chunks)
+            self._pos = 0
+            self._chunks.clear()
+            self._chunks_len = 0
+        self._searched = 0
+        self._need = 0
+        self._wait_delim = -1
+
+    def _more(self, need: int, wait_delim: int) -> None:
+        """Answer None: keep new bytes aside until `need` are buffered or `wait_delim`
+        arrives."""
+        self._need = need
+        self._wait_delim = wait_delim
+
+    # -- output, one packet at a time ----------------------------------------------------
+
+    def next_raw(self, length: int = 0, cap: int = 0) -> bytes | None:
+        """Raw mode (``{packet, raw}``) receive of ``length`` bytes, as ``gen_tcp:recv/2``.
+
+        ``length`` > 0: exactly that many bytes, or None while fewer are buffered.
+        ``length`` 0: everything buffered (at most ``cap`` bytes when ``cap`` > 0), or
+        None when nothing is. Works whatever the packet type (the port calls it in raw
+        mode only).
+        """
+        if self._chunks:
+            if length and len(self._buf) - self._pos + self._chunks_len < length:
+                return None
+            self._join()
+        pos = self._pos
+        avail = len(self._buf) - pos
+        if length:
+            if avail < length:
+                return None
+            take = length
+        elif not avail:
+            return None
+        else:
+            take = cap if cap and cap < avail else avail
+        if pos == 0 and take == avail:
+            data = self._buf
+            self._buf = b""
+        else:
+            data = self._buf[pos : pos + take]
+            self._pos = pos + take
+        return data
+
+    def next(self) -> Any:
+        """One complete packet, or None when more data is needed.
+
+        Returns ``bytes`` for raw/1/2/4/line/asn1/cdr/sunrm/fcgi/tpkt (the body, without
+        the length header, as the inet driver delivers it), the HTTP term for the HTTP
+        types (see `ports.decode_packet`), the ``ssl_tls`` tuple for ``ssl_tls``. Raises
+        `PacketError` (``emsgsize``) when the buffered data breaks the framing.
+        """
+        if self._chunks and not self._ready():
+            return None
+        code = self._code
+        d = self._buf
+        pos = self._pos
+        # Fast paths for the common types; anything unusual goes the slow way.
+        if code == PB2:
+            h = pos + 2
+            if h <= len(d):
+                stop = h + (d[pos] << 8 | d[pos + 1])
+                if stop <= len(d) and stop - h <= self._body_max:
+                    self._pos = stop
+                    return d[h:stop]
+        elif code == LINE:
+            i = d.find(self._delim, pos + self._scan, pos + self._window)
+            if i >= 0:
+                i += 1
+                self._pos = i
+                self._scan = 0
+                return d[pos:i]
+        elif code == PB4:
+            h = pos + 4
+            if h <= len(d):
+                stop = h + int.from_bytes(d[pos:h], "big")
+                if stop <= len(d) and stop - h <= self._body_max:
+                    self._pos = stop
+                    return d[h:stop]
+        return self._next(code, d, pos)
+
+    def _next(self, code: int, d: bytes, pos: int) -> Any:
+        """`next` for every type and case: need more, errors, long lines, HTTP."""
+        if code == RAW:
+            return self.next_raw(0)
+        end = len(d)
+        if pos >= end:
+            return None  # nothing to wait for: the next `feed` replaces the buffer
+        max_plen = self._packet_size
+        if code == LINE:
+            trunc = self._buffer_size
+            wend = pos + trunc if trunc and end - pos > trunc else end
+            size, self._scan = line_length(d, pos, wend, max_plen, trunc, self._delim, self._scan)
+            if size == 0:
+                limit = trunc
+                if max_plen and (not limit or max_plen + 1 < limit):
+                    limit = max_plen + 1
+                self._more(limit or NO_LIMIT, self._delim)
+                return None
+        elif code in HTTP_TYPES:
+            header = code in HEADER_TYPES or self._state != 0
+            size, self._scan = http_length(
+                d, pos, end, max_plen, self._buffer_size, header, self._scan
+            )
+            if size == 0:
+                avail = end - pos
+                if self._scan < avail:
+                    need = avail + 1  # a line end at the end: the next byte decides
+                else:
+                    need = max_plen or self._buffer_size or NO_LIMIT
+                self._more(need, 10)
+                return None
+        else:
+            size = fixed_length(code, d, pos, end, max_plen)
+            if size == 0 or size > end - pos:
+                self._more(size if size > 0 else end - pos + 1, -1)
+                return None
+        if size < 0:
+            self._need = 0  # the bad bytes stay: the next attempt fails the same way
+            raise PacketError(EMSGSIZE)
+        self._scan = 0
+        stop = pos + size
+        self._pos = stop
+        packet = d[pos:stop]
+        if code in HTTP_TYPES:
+            state = 1 if code in HEADER_TYPES else self._state
+            term, self._state = parse_http(packet, state, self._binary_http)
+            return term
+        if code == SSL_TLS:
+            return ssl_tls_term(packet)
+        return packet_body(code, packet)
+
+    # -- output, many packets at once ----------------------------------------------------
+
+    def take(self, limit: int = 0, cap: int = 0) -> list[Any]:
+        """Up to ``limit`` complete packets (every one when ``limit`` is 0), in order.
+
+        The same as calling `next` until it answers None (in raw mode ``next_raw(0,
+        cap)``: then the chunks are at most ``cap`` bytes when ``cap`` > 0), or until
+        ``limit`` packets were taken, only faster; an empty list means more data is
+        needed. Errors come where `next` would raise them: when the framing breaks after
+        some good packets, those are returned and the bad data stays, so the next call
+        (`take` or `next`) raises `PacketError`; when it breaks at the first packet, this
+        call raises.
+        """
+        code = self._code
+        out: list[Any] = []
+        if code == RAW:
+            while not limit or len(out) < limit:
+                data = self.next_raw(0, cap)
+                if data is None:
+                    break
+                out.append(data)
+            return out
+        if self._chunks and not self._ready():
+            return out
+        d = self._buf
+        pos = self._pos
+        if code == PB2 or code == PB4 or code == PB1:
+            self._pos = split_fixed(d, pos, code, self._body_max, limit, out)
+        elif code == LINE:
+            window = self._window
+            first = d.find(self._delim, pos + self._scan, pos + window)
+            if first >= 0:
+                out, self._pos = split_lines(d, pos, first, window, limit)
+                self._scan = 0
+        append = out.append
+        slow = self._next  # every case (no new bytes wait aside: nothing is fed meanwhile)
+        while not limit or len(out) < limit:
+            try:
+                packet = slow(code, self._buf, self._pos)
+            except PacketError:
+                if out:
+                    return out
+                raise
+            if packet is None:
+                break
+            append(packet)
+        return out
