@@ -76,6 +76,17 @@ def dispatch(c: TcpSocket) -> None:
         active = c.active
         if active is False:
             break
+        if active.__class__ is bool or active.__class__ is int:
+            # {active, true} and {active, N}: every whole packet at once (at most N)
+            try:
+                pkts = c.decoder.take(0 if active is True else active, c.opts.buffer)
+            except PacketError as e:
+                framing_error_active(c, Atom(e.reason))
+                return
+            if not pkts:
+                break
+            deliver_many(c, pkts, active)
+            continue
         try:
             pkt = next_packet(c, 0)
         except PacketError as e:
@@ -84,28 +95,45 @@ def dispatch(c: TcpSocket) -> None:
         if pkt is None:
             break
         count(c, pkt)
+        c.active = False  # {active, once}: spent
         owner = c.owner_process()
-        if c.opts.deliver_port:
-            msg: Any = (c.handle, (DATA, convert(c, pkt)))
-        else:
-            msg = (c.opts.tag, c.handle, convert(c, pkt))
-        if active is not True:
-            if active == "once":
-                c.active = False
-            elif active <= 1:
-                c.active = False
-                if owner is not None:
-                    owner.deliver(msg)
-                    owner.deliver((TCP_PASSIVE, c.handle))
-                continue
-            else:
-                c.active = active - 1
         if owner is not None:
-            owner.deliver(msg)
+            owner.deliver(message(c, pkt))
     if c.rstate is ENDED:
         report_end(c)
     if c.alive:
         flow(c)
+
+
+def message(c: TcpSocket, pkt: Any) -> Any:
+    """The owner's message for packet `pkt`: ``{tcp | http, S, Data}`` or, with
+    ``{deliver, port}``, ``{S, {data, Data}}``."""
+    if c.opts.deliver_port:
+        return (c.handle, (DATA, convert(c, pkt)))
+    return (c.opts.tag, c.handle, convert(c, pkt))
+
+
+def deliver_many(c: TcpSocket, pkts: list[Any], active: Any) -> None:
+    """Send `pkts` to the owner under ``{active, true}`` or ``{active, N}`` (N at least
+    ``len(pkts)``); N reaching 0 turns the socket passive with ``{tcp_passive, S}``."""
+    st = c.stats
+    st.recv_cnt += len(pkts)
+    owner = c.owner_process()
+    top = st.recv_max
+    for pkt in pkts:
+        if pkt.__class__ is bytes and len(pkt) > top:
+            top = len(pkt)
+        if owner is not None:
+            owner.deliver(message(c, pkt))
+    st.recv_max = top
+    if active is not True:
+        left = active - len(pkts)
+        if left > 0:
+            c.active = left
+        else:
+            c.active = False
+            if owner is not None:
+                owner.deliver((TCP_PASSIVE, c.handle))
 
 
 def count(c: TcpSocket, pkt: Any) -> None:
