@@ -1,12 +1,9 @@
 """The inet backend's I/O: an asyncio transport under the port, with a send queue.
 
 Reading is the transport's: its protocol forwards data and the end of the stream to the
-port (`TcpSocket.on_data` / `on_eof`), and `want_read` pauses or resumes it. Writing
-goes straight to the kernel when nothing is queued (so a failure is seen with its
-errno); what the kernel does not take is queued in the transport, as inet_drv queues it,
-with the port's ``high_watermark`` / ``low_watermark`` as the queue's limits: above the
-high mark the port is busy and a sender waits until it drains below the low mark (or
-``send_timeout`` passes).
+port (`TcpSocket.on_data` / `on_eof`), and `want_read` pauses or resumes it. Writing is
+in `ports._transport_send`: straight to the kernel when nothing is queued, else queued in
+the transport as inet_drv queues it, with the port's watermarks as the queue's limits.
 """
 
 from __future__ import annotations
@@ -17,27 +14,19 @@ import os
 import socket
 from typing import TYPE_CHECKING, Any, Final
 
-import structlog
-
 from actors.runtime import uninterruptible
 
-from .atoms import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ECONNRESET, ERROR, OK
+from .atoms import E_ENOTCONN, ECONNRESET, ERROR, OK
 from ._errors import reason_from_oserror
-from ._iodata import NotIodata, iodata_to_bytes
 from ._options import apply_sockopts
-from ._packet import encode_packet
-from ._timeouts import expire, timeout_seconds
-
-from ._state import DOWN, MUST_WAIT, RAW_CODE, REPORTED, SEND_ANSWERED, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
+from ._state import DOWN, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
+from ._transport_send import on_drained, send, send_now
 
 if TYPE_CHECKING:
     from ._conn import TcpSocket
 
 __all__ = ["TransportIO"]
 
-_log = structlog.get_logger("ports")
-
-DRAIN_POLL: Final = 0.002
 _NODELAY: Final = (socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
@@ -158,172 +147,11 @@ class TransportIO:
         port.on_eof(ECONNRESET if isinstance(exc, ConnectionResetError) else None)
         self.on_drained()
 
-    # -- writing -------------------------------------------------------------------------
+    # -- writing: ports._transport_send ---------------------------------------------------
 
-    def on_drained(self) -> None:
-        self.busy = False
-        waiters = self.drain_waiters
-        while waiters:
-            w = waiters.popleft()
-            if not w.done():
-                w.set_result(None)
-
-    def _poll_drain(self) -> None:
-        """While senders wait, watch the queue: uvloop reports a drain only when a
-        whole write request is done, inet as soon as the queue is below the low mark."""
-        if not self.drain_waiters:
-            return
-        t = self.transport
-        if t is None or t.is_closing() or t.get_write_buffer_size() <= self.port.opts.d["low_watermark"]:
-            self.on_drained()
-        else:
-            self.port.node.loop.call_later(DRAIN_POLL, self._poll_drain)
-
-    def send_now(self, data: Any) -> Any:
-        """`send` when it needs no wait (the common case): its result, or `MUST_WAIT`.
-
-        Nothing queued and not busy: the data goes to the kernel here, the rest (if the
-        kernel took only part) to the transport's queue.
-        """
-        t = self.transport
-        port = self.port
-        if (
-            t is None
-            or self.busy
-            or port.cstate is not UP
-            or port.sstate is not SEND_OK
-            or t.is_closing()
-            or port.opts.send_timeout != "infinity"
-        ):
-            return MUST_WAIT
-        try:
-            payload = iodata_to_bytes(data)
-        except NotIodata:
-            return self._not_iodata(data)
-        return self._write(t, payload)
-
-    async def send(self, data: Any) -> Any:
-        """``gen_tcp:send/2`` on this port: queue the data; wait while the port is busy."""
-        try:
-            payload = iodata_to_bytes(data)
-        except NotIodata:
-            return self._not_iodata(data)
-        port = self.port
-        t = self.transport
-        if t is not None and t.is_closing() and port.cstate is not DOWN:
-            # the transport saw an error and will report it (connection_lost) on the
-            # next turn of the loop: wait for it, to answer with the real reason
-            if self.lost is None:
-                self.lost = port.node.loop.create_future()
-            await self.released()
-        if port.cstate is not UP or t is None or port.sstate is not SEND_OK or t.is_closing():
-            if t is not None and t.is_closing() and port.sstate is SEND_OK:
-                port.sstate = SEND_BROKEN
-            return self._send_closed()
-        send_timeout = port.opts.send_timeout
-        if self.busy:
-            r = await self._wait_drain(send_timeout)
-            if r is not None:
-                return r
-            if not port.alive:
-                return E_CLOSED
-            if port.cstate is DOWN or port.sstate is not SEND_OK or t.is_closing():
-                return self._send_closed()
-        r = self._write(t, payload)
-        if r is OK and self.busy and send_timeout != "infinity":
-            r = await self._wait_drain(send_timeout)
-            if r is None:
-                return OK
-        return r
-
-    def _not_iodata(self, data: Any) -> Any:
-        _log.error("bad_value_on_output_port", port=repr(self.port.handle), data=repr(data)[:200])
-        return E_EINVAL
-
-    def _write(self, t: asyncio.Transport, payload: bytes) -> Any:
-        """Hand `payload` (framed) to the kernel, or queue it behind what is queued."""
-        port = self.port
-        packet = port.opts.d["packet"]
-        frame = encode_packet(packet, payload) if port.opts.code != RAW_CODE else None
-        if t.get_write_buffer_size() == 0:
-            # Nothing queued: write at once ourselves, so that a failure is seen here
-            # with its errno (the transport would only report it later).
-            try:
-                if frame is None:
-                    n = self.sock.send(payload)
-                else:
-                    n = self.sock.sendmsg(frame)
-            except (BlockingIOError, InterruptedError):
-                n = 0
-            except OSError as e:
-                port.sstate = SEND_BROKEN
-                if isinstance(e, ConnectionResetError) and port.error is None:
-                    port.error = ECONNRESET
-                return self._send_closed()
-            size = len(payload)
-            total = size if frame is None else len(frame[0]) + size
-            if n < total:
-                # the rest is queued, as the inet driver queues it: a failure while
-                # sending it is reported later (async), not by this send
-                t.write(payload[n:] if frame is None else b"".join(frame)[n:])
-                self.had_queue = True
-        else:
-            size = len(payload)
-            if frame is None:
-                t.write(payload)
-            else:
-                t.writelines(frame)
-            self.had_queue = True
-        port.stats.sent(size)
-        return OK
-
-    def _send_closed(self) -> Any:
-        """What a send answers once the connection cannot send (inet's rules)."""
-        port = self.port
-        if port.cstate is WRITE_SHUT:
-            return E_CLOSED
-        if not port.opts.exit_on_close:
-            # a failure found while sending queued data in the background closes the
-            # connection (then enotconn); one found by a send itself repeats closed
-            if port.async_failed:
-                if port.sstate is SEND_ANSWERED:
-                    return E_ENOTCONN
-                port.sstate = SEND_ANSWERED
-            return E_CLOSED
-        if port.sstate is SEND_ANSWERED:
-            return E_ENOTCONN
-        port.sstate = SEND_ANSWERED
-        if port.cstate is not DOWN:
-            port._close_connection()
-        if port.error == ECONNRESET and port.opts.show_econnreset:
-            return (ERROR, ECONNRESET)
-        return E_CLOSED
-
-    async def _wait_drain(self, send_timeout: Any) -> Any:
-        """Wait until the port is no longer busy; None, or the send's error result."""
-        port = self.port
-        loop = port.node.loop
-        fut: asyncio.Future[Any] = loop.create_future()
-        self.drain_waiters.append(fut)
-        if len(self.drain_waiters) == 1:
-            loop.call_later(DRAIN_POLL, self._poll_drain)
-        seconds = timeout_seconds(send_timeout)
-        handle = loop.call_later(seconds, expire, fut) if seconds is not None else None
-        try:
-            r = await fut
-        finally:
-            if handle is not None:
-                handle.cancel()
-        if r is None:
-            return None
-        # send_timeout passed: the data stays queued (inet); maybe close the socket
-        if port.opts.d.get("send_timeout_close", False):
-            port.sstate = SEND_ANSWERED
-            port.rstate = REPORTED
-            port.cstate = DOWN
-            if self.transport is not None:
-                self.transport.abort()
-        return E_TIMEOUT
+    on_drained = on_drained
+    send_now = send_now
+    send = send
 
     # -- closing -------------------------------------------------------------------------
 
