@@ -108,6 +108,10 @@ class TcpSocket(PortActor):
             if self.alive:
                 self._dispatch()
 
+    def drop_input(self) -> None:
+        """Forget what was received and not yet delivered (the connection failed)."""
+        self.decoder = PacketDecoder(*self.opts.framing(self.backend.lines_cut_at_buffer))
+
     # -- delivery: the one place -------------------------------------------------------
 
     _dispatch = dispatch

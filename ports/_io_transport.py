@@ -20,7 +20,7 @@ from .atoms import E_ENOTCONN, ECONNRESET, ERROR, OK
 from ._errors import reason_from_oserror
 from ._options import apply_sockopts
 from ._state import DOWN, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
-from ._transport_send import on_drained, send, send_now
+from ._transport_send import flush_queue, pending, pump, release_all, send, send_now
 
 if TYPE_CHECKING:
     from ._conn import TcpSocket
@@ -49,25 +49,44 @@ class _Protocol(asyncio.Protocol):
         self.io.on_lost(exc)
 
     def pause_writing(self) -> None:
-        self.io.busy = True
+        self.io.holding = True
 
     def resume_writing(self) -> None:
-        self.io.on_drained()
+        self.io.holding = False
+        pump(self.io)
 
 
 class TransportIO:
     """The inet backend's I/O strategy for one `TcpSocket` (see the module docstring)."""
 
-    __slots__ = ("port", "sock", "transport", "paused", "busy", "drain_waiters", "lost", "had_queue", "starting")
+    __slots__ = (
+        "port",
+        "sock",
+        "transport",
+        "paused",
+        "queue",
+        "queued",
+        "holding",
+        "busy",
+        "eof_pending",
+        "drain",
+        "waiters",
+        "lost",
+        "starting",
+    )
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.transport: asyncio.Transport | None = None
-        self.paused = False
-        self.busy = False
-        self.drain_waiters: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.paused = False  # reading paused
+        self.queue: collections.deque[bytes] = collections.deque()  # the driver queue
+        self.queued = 0  # bytes in `queue`
+        self.holding = False  # the transport holds data it has not written yet
+        self.busy = False  # queue above high_watermark, not yet back to low_watermark
+        self.eof_pending = False  # shutdown(write) after the queue is sent
+        self.drain: tuple[asyncio.Future[Any], Any] | None = None  # the busy sender's wait
+        self.waiters: collections.deque[asyncio.Future[Any]] = collections.deque()  # behind it
         self.lost: asyncio.Future[None] | None = None
-        self.had_queue = False
         self.starting = False  # the loop is setting the transport up: leave the socket
 
     def bind(self, port: TcpSocket) -> None:
@@ -100,21 +119,20 @@ class TransportIO:
         if port.family != "local":
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
             apply_sockopts(self.sock, [o for o in sockopts if o[:2] == _NODELAY])
-        self._apply_watermarks(port.opts.d)
+        # the transport reports as soon as it holds anything and when it is empty again:
+        # the port's own queue feeds it (ports._transport_send)
+        self.transport.set_write_buffer_limits(high=0, low=0)
         port._dispatch()
 
-    def _apply_watermarks(self, opts: dict[str, Any]) -> None:
-        t = self.transport
-        if t is not None:
-            high = max(0, opts.get("high_watermark", 8192))
-            low = min(high, max(0, opts.get("low_watermark", 4096)))
-            t.set_write_buffer_limits(high=high, low=low)
-
     def options_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        if old.get("high_watermark") != new.get("high_watermark") or old.get("low_watermark") != new.get(
-            "low_watermark"
-        ):
-            self._apply_watermarks(new)
+        """New watermarks take effect at once: the port may stop or start being busy."""
+        if self.transport is None:
+            return
+        pend = pending(self)
+        if self.busy and pend <= new["low_watermark"]:
+            pump(self)
+        elif not self.busy and pend > new["high_watermark"]:
+            self.busy = True
 
     # -- reading -------------------------------------------------------------------------
 
@@ -140,16 +158,21 @@ class TransportIO:
         if not port.alive:
             return
         port.cstate = DOWN
-        if exc is not None and self.had_queue:
+        if exc is not None and (self.queued or self.holding):
+            # a failure while queued data was being sent: inet closes the socket at
+            # once, and what was received but not yet read is lost with it
             port.async_failed = True
+            port.drop_input()
+        self.queue.clear()
+        self.queued = 0
+        self.holding = False
         if port.sstate is SEND_OK:
             port.sstate = SEND_BROKEN
         port.on_eof(ECONNRESET if isinstance(exc, ConnectionResetError) else None)
-        self.on_drained()
+        release_all(self)
 
     # -- writing: ports._transport_send ---------------------------------------------------
 
-    on_drained = on_drained
     send_now = send_now
     send = send
 
@@ -165,7 +188,9 @@ class TransportIO:
             if how in ("write", "read_write"):
                 if port.cstate is UP:
                     port.cstate = WRITE_SHUT
-                    if t.can_write_eof():
+                    if self.queue:
+                        self.eof_pending = True  # after the queue (pump sends it)
+                    elif t.can_write_eof():
                         t.write_eof()
             if how in ("read", "read_write"):
                 s = socket.socket(fileno=os.dup(self.sock.fileno()))
@@ -178,21 +203,27 @@ class TransportIO:
         return OK
 
     def close(self, abort: bool) -> None:
-        """Close the connection (the port stays)."""
+        """Close the connection (the port stays); queued data is still sent unless
+        `abort`."""
         t = self.transport
+        release_all(self)
         if t is not None:
-            t.abort() if abort else t.close()
+            if abort:
+                t.abort()
+            else:
+                flush_queue(self)
+                t.close()
         elif not self.starting:
             self.sock.close()
 
     def close_port(self, abort: bool) -> None:
-        """The port closes: release waiting senders and the connection."""
-        while self.drain_waiters:
-            d = self.drain_waiters.popleft()
-            if not d.done():
-                d.set_result(None)
+        """The port closes: release waiting senders and the connection (queued data is
+        still sent, then the socket closes)."""
+        release_all(self)
         t = self.transport
         if t is not None:
+            if not abort:
+                flush_queue(self)
             if not t.is_closing() and t.get_write_buffer_size() == 0:
                 # the descriptor goes when the transport calls connection_lost: `lost`
                 # lets gen_tcp.close wait for that, as Erlang's close frees it at once
@@ -211,5 +242,5 @@ class TransportIO:
             await lost
 
     def getstat(self, stats: Any) -> dict[str, int]:
-        t = self.transport
-        return stats.view(t.get_write_buffer_size() if t is not None and not t.is_closing() else 0)  # type: ignore[no-any-return]
+        view: dict[str, int] = stats.view(pending(self))
+        return view
