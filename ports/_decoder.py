@@ -11,7 +11,7 @@ Where a packet ends is decided by `ports._framing`; HTTP lines are parsed by `po
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from actors import Badarg
 
@@ -41,7 +41,6 @@ from ._framing import (
 from ._http import http_length, parse_http
 
 __all__ = ["PacketDecoder"]
-
 
 
 class PacketDecoder:
@@ -87,7 +86,7 @@ class PacketDecoder:
         "_binary_http_opt",
         "_body_max",
         "_window",
-            )
+    )
 
     def __init__(
         self,
@@ -136,30 +135,7 @@ class PacketDecoder:
         next call on. Changing the type restarts the HTTP state at the request line.
         Raises `actors.Badarg` for an unknown type or a bad value.
         """
-        code = self._code if packet is None else packet_type(packet)
-        size = self._packet_size if packet_size is None else uint(packet_size)
-        delim = self._delim if line_delimiter is None else uint(line_delimiter)
-        if delim > 255:
-            raise Badarg()
-        buffer = self._buffer_size if buffer_size is None else uint(buffer_size)
-        if code != self._code:
-            self._state = 0
-        self._code = code
-        self._packet_size = size
-        self._delim = delim
-        self._buffer_size = buffer
-        if binary_http is not None:
-            self._binary_http_opt = bool(binary_http)
-        self._binary_http = code in BIN_TYPES if self._binary_http_opt is None else self._binary_http_opt
-        # The fast paths' limits: a body of 1/2/4 up to `_body_max` bytes (larger ones go
-        # the slow way, which reproduces Erlang's C arithmetic); a line of at most
-        # `_window` bytes, neither cut at `buffer` nor over `packet_size` (longer ones and
-        # line ends not found within `_window` bytes go the slow way).
-        hlen = 2 if code == PB2 else 4 if code == PB4 else 1
-        self._body_max = min(size or INT_MAX, INT_MAX - hlen)
-        self._window = min(buffer or NO_LIMIT, size or NO_LIMIT)
-        self._scan = 0
-        self._join()
+        _configure(self, packet, packet_size, line_delimiter, buffer_size, binary_http)
 
     # -- input ---------------------------------------------------------------------------
 
@@ -181,22 +157,9 @@ class PacketDecoder:
         """How many bytes are buffered (not yet returned as packets)."""
         return len(self._buf) - self._pos + self._chunks_len
 
-    def _ready(self) -> bool:
-        """Join the bytes kept aside once they can complete a packet; False if not yet."""
-        if len(self._buf) - self._pos + self._chunks_len >= self._need:
-            self._join()
-            return True
-        delim = self._wait_delim
-        if delim >= 0:
-            chunks = self._chunks
-            for i in range(self._searched, len(chunks)):
-                if delim in chunks[i]:
-                    self._join()
-                    return True
-            self._searched = len(chunks)
-        return False
-
     def _join(self) -> None:
+        """Make the buffer one ``bytes`` again (`_buf` from `_pos`); forget what a None
+        answer waited for."""
         if self._chunks:
             self._chunks.insert(0, self._buf[self._pos :])
             self._buf = b"".join(self._chunks)
@@ -206,12 +169,6 @@ class PacketDecoder:
         self._searched = 0
         self._need = 0
         self._wait_delim = -1
-
-    def _more(self, need: int, wait_delim: int) -> None:
-        """Answer None: keep new bytes aside until `need` are buffered or `wait_delim`
-        arrives."""
-        self._need = need
-        self._wait_delim = wait_delim
 
     # -- output, one packet at a time ----------------------------------------------------
 
@@ -253,7 +210,7 @@ class PacketDecoder:
         types (see `ports.decode_packet`), the ``ssl_tls`` tuple for ``ssl_tls``. Raises
         `PacketError` (``emsgsize``) when the buffered data breaks the framing.
         """
-        if self._chunks and not self._ready():
+        if self._chunks and not _ready(self):
             return None
         code = self._code
         d = self._buf
@@ -280,58 +237,7 @@ class PacketDecoder:
                 if stop <= len(d) and stop - h <= self._body_max:
                     self._pos = stop
                     return d[h:stop]
-        return self._next(code, d, pos)
-
-    def _next(self, code: int, d: bytes, pos: int) -> Any:
-        """`next` for every type and case: need more, errors, long lines, HTTP."""
-        if code == RAW:
-            return self.next_raw(0)
-        end = len(d)
-        if pos >= end:
-            return None  # nothing to wait for: the next `feed` replaces the buffer
-        max_plen = self._packet_size
-        if code == LINE:
-            trunc = self._buffer_size
-            wend = pos + trunc if trunc and end - pos > trunc else end
-            size, self._scan = line_length(d, pos, wend, max_plen, trunc, self._delim, self._scan)
-            if size == 0:
-                limit = trunc
-                if max_plen and (not limit or max_plen + 1 < limit):
-                    limit = max_plen + 1
-                self._more(limit or NO_LIMIT, self._delim)
-                return None
-        elif code in HTTP_TYPES:
-            header = code in HEADER_TYPES or self._state != 0
-            size, self._scan = http_length(
-                d, pos, end, max_plen, self._buffer_size, header, self._scan
-            )
-            if size == 0:
-                avail = end - pos
-                if self._scan < avail:
-                    need = avail + 1  # a line end at the end: the next byte decides
-                else:
-                    need = max_plen or self._buffer_size or NO_LIMIT
-                self._more(need, 10)
-                return None
-        else:
-            size = fixed_length(code, d, pos, end, max_plen)
-            if size == 0 or size > end - pos:
-                self._more(size if size > 0 else end - pos + 1, -1)
-                return None
-        if size < 0:
-            self._need = 0  # the bad bytes stay: the next attempt fails the same way
-            raise PacketError(EMSGSIZE)
-        self._scan = 0
-        stop = pos + size
-        self._pos = stop
-        packet = d[pos:stop]
-        if code in HTTP_TYPES:
-            state = 1 if code in HEADER_TYPES else self._state
-            term, self._state = parse_http(packet, state, self._binary_http)
-            return term
-        if code == SSL_TLS:
-            return ssl_tls_term(packet)
-        return packet_body(code, packet)
+        return _decode(self, code, d, pos)
 
     # -- output, many packets at once ----------------------------------------------------
 
@@ -355,7 +261,7 @@ class PacketDecoder:
                     break
                 out.append(data)
             return out
-        if self._chunks and not self._ready():
+        if self._chunks and not _ready(self):
             return out
         d = self._buf
         pos = self._pos
@@ -368,10 +274,10 @@ class PacketDecoder:
                 out, self._pos = split_lines(d, pos, first, window, limit)
                 self._scan = 0
         append = out.append
-        slow = self._next  # every case (no new bytes wait aside: nothing is fed meanwhile)
+        # Then every other case the general way (no bytes wait aside: nothing is fed meanwhile).
         while not limit or len(out) < limit:
             try:
-                packet = slow(code, self._buf, self._pos)
+                packet = _decode(self, code, self._buf, self._pos)
             except PacketError:
                 if out:
                     return out
@@ -380,3 +286,112 @@ class PacketDecoder:
                 break
             append(packet)
         return out
+
+
+# -- the general paths, out of the class: settings, joining, `next` for every case --------
+
+
+def _configure(
+    dec: PacketDecoder,
+    packet: Any,
+    packet_size: int | None,
+    line_delimiter: int | None,
+    buffer_size: int | None,
+    binary_http: bool | None,
+) -> None:
+    """`PacketDecoder.set_packet`: check every value (`actors.Badarg`), then apply them."""
+    code = dec._code if packet is None else packet_type(packet)
+    size = dec._packet_size if packet_size is None else uint(packet_size)
+    delim = dec._delim if line_delimiter is None else uint(line_delimiter)
+    if delim > 255:
+        raise Badarg()
+    buffer = dec._buffer_size if buffer_size is None else uint(buffer_size)
+    if code != dec._code:
+        dec._state = 0
+    dec._code = code
+    dec._packet_size = size
+    dec._delim = delim
+    dec._buffer_size = buffer
+    if binary_http is not None:
+        dec._binary_http_opt = bool(binary_http)
+    opt = dec._binary_http_opt
+    dec._binary_http = code in BIN_TYPES if opt is None else opt
+    # The fast paths' limits: a body of 1/2/4 up to `_body_max` bytes (larger ones go the
+    # slow way, which reproduces Erlang's C arithmetic); a line of at most `_window` bytes,
+    # neither cut at `buffer` nor over `packet_size` (longer ones and line ends not found
+    # within `_window` bytes go the slow way).
+    hlen = 2 if code == PB2 else 4 if code == PB4 else 1
+    dec._body_max = min(size or INT_MAX, INT_MAX - hlen)
+    dec._window = min(buffer or NO_LIMIT, size or NO_LIMIT)
+    dec._scan = 0
+    dec._join()
+
+
+def _ready(dec: PacketDecoder) -> bool:
+    """Join the bytes kept aside once they can complete a packet; False if not yet."""
+    if len(dec._buf) - dec._pos + dec._chunks_len >= dec._need:
+        dec._join()
+        return True
+    delim = dec._wait_delim
+    if delim >= 0:
+        chunks = dec._chunks
+        for i in range(dec._searched, len(chunks)):
+            if delim in chunks[i]:
+                dec._join()
+                return True
+        dec._searched = len(chunks)
+    return False
+
+
+def _decode(dec: PacketDecoder, code: int, d: bytes, pos: int) -> Any:
+    """`PacketDecoder.next` for every type and case (need more, errors, long lines, HTTP)
+    on ``d`` from ``pos``, no bytes kept aside: the packet as `next` returns it, or None
+    after noting what to wait for; raises `PacketError` as `next` does."""
+    if code == RAW:
+        return dec.next_raw(0)
+    end = len(d)
+    if pos >= end:
+        return None  # nothing to wait for: the next `feed` replaces the buffer
+    max_plen = dec._packet_size
+    if code == LINE:
+        trunc = dec._buffer_size
+        wend = pos + trunc if trunc and end - pos > trunc else end
+        size, dec._scan = line_length(d, pos, wend, max_plen, trunc, dec._delim, dec._scan)
+        if size == 0:
+            limit = trunc
+            if max_plen and (not limit or max_plen + 1 < limit):
+                limit = max_plen + 1
+            dec._need = limit or NO_LIMIT  # keep new bytes aside until a line can end
+            dec._wait_delim = dec._delim
+            return None
+    elif code in HTTP_TYPES:
+        header = code in HEADER_TYPES or dec._state != 0
+        size, dec._scan = http_length(d, pos, end, max_plen, dec._buffer_size, header, dec._scan)
+        if size == 0:
+            avail = end - pos
+            if dec._scan < avail:
+                dec._need = avail + 1  # a line end at the end: the next byte decides
+            else:
+                dec._need = max_plen or dec._buffer_size or NO_LIMIT
+            dec._wait_delim = 10
+            return None
+    else:
+        size = fixed_length(code, d, pos, end, max_plen)
+        if size == 0 or size > end - pos:
+            dec._need = size if size > 0 else end - pos + 1
+            dec._wait_delim = -1
+            return None
+    if size < 0:
+        dec._need = 0  # the bad bytes stay: the next attempt fails the same way
+        raise PacketError(EMSGSIZE)
+    dec._scan = 0
+    stop = pos + size
+    dec._pos = stop
+    packet = d[pos:stop]
+    if code in HTTP_TYPES:
+        state = 1 if code in HEADER_TYPES else dec._state
+        term, dec._state = parse_http(packet, state, dec._binary_http)
+        return term
+    if code == SSL_TLS:
+        return ssl_tls_term(packet)
+    return packet_body(code, packet)
