@@ -74,6 +74,8 @@ async def close(s: Any) -> Any:
     p = _port_of(s)
     if p is not None:
         await ports.close(p)
+    else:
+        ports.forget_closed(s)
     return OK
 
 

@@ -26,6 +26,7 @@ from .atoms import (
     ERROR,
     INVALID,
     OK,
+    TCP_CLOSED,
 )
 from ._attach import attach
 from ._backend import INET, SOCKET, SOCKET_DEFAULTS, Backend
@@ -45,6 +46,7 @@ __all__ = [
     "listen",
     "send",
     "close",
+    "forget_closed",
     "port",
     "peername",
     "sockname",
@@ -227,11 +229,22 @@ async def send(p: TcpSocket, data: Any) -> Any:
 
 async def close(p: TcpSocket | TcpListen) -> None:
     """``gen_tcp:close/1``: close the port; a port closed by a process other than its
-    owner signals its links (``{'EXIT', Port, normal}`` to a trapping owner). Returns
-    once the descriptor is released, as Erlang's close frees it at once."""
+    owner signals its links (``{'EXIT', Port, normal}`` to a trapping owner). inet then
+    drops a ``{tcp_closed, S}`` already in the caller's mailbox (``inet:tcp_close/1``
+    does: erl, an active socket whose peer closed, then ``gen_tcp:close(S)``, leaves no
+    ``tcp_closed`` to receive). Returns once the descriptor is released, as Erlang's
+    close frees it at once."""
     p.close(signal_links=p.owner != current().handle and not p.monitors_owner)
+    if p.backend is INET:
+        forget_closed(p.handle)
     if isinstance(p, TcpSocket):
         await p.closed()
+
+
+def forget_closed(s: Any) -> None:
+    """Drop a ``{tcp_closed, S}`` from the caller's mailbox (inet's close does, also for
+    a socket that was closed already)."""
+    current().extract(lambda m: m.__class__ is tuple and len(m) == 2 and m[0] == TCP_CLOSED and m[1] == s)
 
 
 # -- addresses and counters --------------------------------------------------------------

@@ -206,14 +206,15 @@ def send_closed(io: TransportIO) -> Any:
                 return E_ENOTCONN
             port.sstate = SEND_ANSWERED
         return E_CLOSED
-    if port.sstate is SEND_ANSWERED or (port.async_failed and port.rstate is REPORTED):
+    shown = port.error == ECONNRESET and port.opts.show_econnreset
+    if port.sstate is SEND_ANSWERED or (port.rstate is REPORTED and (port.async_failed or shown)):
+        # erl: once a recv reported the failure, a send answers enotconn - unless it
+        # was a plain end of stream (peer closed, or a reset not shown): then closed
         return E_ENOTCONN
     port.sstate = SEND_ANSWERED
     if port.cstate is not DOWN:
         port._close_connection()
-    if port.error == ECONNRESET and port.opts.show_econnreset:
-        return (ERROR, ECONNRESET)
-    return E_CLOSED
+    return (ERROR, ECONNRESET) if shown else E_CLOSED
 
 
 # -- senders waiting in turn ---------------------------------------------------------------

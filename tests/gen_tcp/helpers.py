@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -45,6 +45,7 @@ __all__ = [
     "pair",
     "close_all",
     "closed_port",
+    "wait_for",
     "raises",
     "wait_blocked",
     "elapsed_ms",
@@ -123,6 +124,18 @@ async def wait_blocked(pid: actors.Pid, limit_ms: int = 2000) -> None:
             return
         assert info != "undefined", f"{pid!r} died before blocking"
         assert time.monotonic() < deadline, f"{pid!r} never blocked: {info!r}"
+        await actors.sleep(1)
+
+
+async def wait_for(check: Callable[[], Awaitable[bool]], what: str, limit_ms: int = 3000) -> None:
+    """Return once ``await check()`` is true; fail after `limit_ms` naming `what`.
+
+    For a state of the kernel or of another port that sends no message (bytes that
+    arrived, a queue that emptied), polled as `wait_blocked` polls a status.
+    """
+    deadline = time.monotonic() + limit_ms / 1000
+    while not await check():
+        assert time.monotonic() < deadline, f"never: {what}"
         await actors.sleep(1)
 
 
