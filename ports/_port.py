@@ -4,15 +4,16 @@ A port is an entity of the node, like a process: it has a handle (`#Port<0.N>`),
 connected process (its owner) and a watch on that owner. An inet port is *linked* to
 its owner (Erlang's ports are); a socket-backend port *monitors* it (OTP's
 ``gen_tcp_socket`` server does), so a trapping owner never sees ``'EXIT'`` from it. Either
-way the owner's exit closes the port; an exit signal with another abnormal reason closes
-it too. Closing a port never sends an ``EXIT`` message to the owner.
+way the owner's exit closes the port. An exit signal closes a port and the port exits
+with its reason, signalling its links in turn (`PortActor.exit_signal`); closed by
+``gen_tcp:close/1`` from its owner, it ends its links silently.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from actors.atoms import NORMAL
+from actors.atoms import KILL, KILLED, NORMAL
 from actors.runtime import (
     Entity,
     Handle,
@@ -150,19 +151,27 @@ class PortActor(Entity):
         """A message sent to a port with ``!`` is dropped (commands go through the API)."""
 
     def exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
+        """An exit signal closes the port, which then exits with that reason (``kill``
+        becomes ``killed``): its linked processes - the owner among them - get the
+        signal in turn. Only a linked process other than the owner ending ``normal``
+        leaves the port open. (erl: ``exit(Port, normal)`` from a third process closes
+        the port, a trapping owner gets ``{'EXIT', Port, normal}``; ``exit(Port, boom)``
+        kills a non-trapping owner with ``boom``; a linked process dying with ``boom``
+        takes the port and then the owner with it.)"""
         if not self.alive:
             return
-        if sender == self.owner or reason != NORMAL:
-            self.close()
+        if from_link and reason == NORMAL and sender != self.owner:
+            return
+        self.close(reason=KILLED if reason == KILL else reason)
 
     # -- closing -----------------------------------------------------------------------
 
-    def close(self, signal_links: bool = False) -> None:
+    def close(self, reason: Any = None) -> None:
         """Close the port: leave the table, drop its links, release resources.
 
-        The links end silently, except with `signal_links` (a process other than the
-        owner closed the port): then linked processes get an exit signal ``normal``,
-        so a trapping owner sees ``("EXIT", port, "normal")`` as in Erlang.
+        With a `reason` the port exits with it: each linked process gets an exit
+        signal (so a trapping owner sees ``("EXIT", port, reason)``); without, the
+        links end silently (``gen_tcp:close/1`` by the owner).
         """
         if not self.alive:
             return
@@ -178,8 +187,8 @@ class PortActor(Entity):
             e = lookup(self.node, h)
             if e is not None:
                 e.links.discard(self.handle)
-                if signal_links:
-                    e.exit_signal(self.handle, NORMAL, True)
+                if reason is not None:
+                    e.exit_signal(self.handle, reason, True)
         self._close_resources()
 
     def _close_resources(self) -> None:

@@ -13,6 +13,7 @@ import os
 import socket
 from typing import Any, Final
 
+from actors.atoms import NORMAL
 from actors.runtime import Atom, ErlangError, current, lookup
 
 from ._address import Target, parse_address, parse_port, parse_sockaddr, sockaddr_to_erlang
@@ -234,7 +235,7 @@ async def close(p: TcpSocket | TcpListen) -> None:
     does: erl, an active socket whose peer closed, then ``gen_tcp:close(S)``, leaves no
     ``tcp_closed`` to receive). Returns once the descriptor is released, as Erlang's
     close frees it at once."""
-    p.close(signal_links=p.owner != current().handle and not p.monitors_owner)
+    p.close(reason=NORMAL if p.owner != current().handle and not p.monitors_owner else None)
     if p.backend is INET:
         forget_closed(p.handle)
     if isinstance(p, TcpSocket):
