@@ -10,23 +10,22 @@ longer-lived use (the shell, synchronous tests).
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import itertools
 import os
 import threading
-import traceback
 import types
 from typing import Any, Awaitable, Callable, Final, TypeVar
 
-import structlog
 
+from ._report import report_crash, report_error, safe_repr
 from ._sched import Scheduler
 from ._process import NORMAL, Exit, Entity, Process
 from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref
 
 __all__ = ["Node", "run", "new_event_loop"]
 
-_log = structlog.get_logger("actors")
 
 T = TypeVar("T")
 
@@ -61,6 +60,8 @@ class Node:
         self.timers: dict[Ref, tuple[asyncio.TimerHandle, Any, float]] = {}
         self._timers_by_dest: dict[Pid, set[Ref]] = {}
         self.shutdown_hooks: list[Callable[[], None]] = []
+        self._signals: collections.deque[tuple[Any, Any, list[Entity]]] = collections.deque()
+        self._signalling = False
         self._thread: threading.Thread | None = None
         self.running = False
 
@@ -133,6 +134,31 @@ class Node:
         self.table[pid] = proc
         return proc
 
+    # -- exit signals ------------------------------------------------------------------
+
+    def send_exit_signals(self, sender: Any, reason: Any, targets: list[Entity]) -> None:
+        """Send the exit signal ``(sender, reason)`` of a link to each of `targets`.
+
+        Signals are delivered from a queue, not by recursion: an entity that ends from
+        one queues its own links' signals behind it, so a chain of any length of linked
+        processes ends in constant stack depth. The outermost call delivers everything,
+        so when it returns every consequence has happened."""
+        pending = self._signals
+        pending.append((sender, reason, targets))
+        if self._signalling:
+            return
+        self._signalling = True
+        try:
+            while pending:
+                sender, reason, targets = pending.popleft()
+                for t in targets:
+                    try:
+                        t.exit_signal(sender, reason, True)
+                    except Exception as e:  # noqa: BLE001 - one faulty entity must not stop the rest
+                        report_error("exit_signal_failed", entity=safe_repr(t), reason=safe_repr(e))
+        finally:
+            self._signalling = False
+
     # -- timers ----------------------------------------------------------------------
 
     def send_after(self, ms: Any, dest: Any, msg: Any) -> Ref:
@@ -201,8 +227,8 @@ class Node:
         for hook in list(self.shutdown_hooks):
             try:
                 hook()
-            except Exception:  # pragma: no cover - a hook must not stop the shutdown
-                _log.exception("node_shutdown_hook_failed")
+            except Exception as e:  # a hook must not stop the shutdown
+                report_error("node_shutdown_hook_failed", hook=safe_repr(hook), reason=safe_repr(e))
         self.timers.clear()
 
     async def _drain(self) -> None:
@@ -366,15 +392,12 @@ def _finish(proc: Process, value: Any, exc: BaseException | None) -> None:
     else:  # the process crashed: its exception is the reason
         if proc.alive:
             proc.crash = exc
-            _log.error(
-                "process_crashed",
-                pid=repr(proc.handle),
-                registered_name=proc.name,
-                initial_call=proc.initial_call,
-                reason=repr(exc),
-                traceback="".join(traceback.format_exception(exc)),
-            )
-            proc.terminate(exc)
+            proc.terminate(exc)  # first: ending never depends on the report
+            try:
+                initial_call: Any = proc.initial_call
+            except Exception:  # noqa: BLE001 - a function whose repr raises
+                initial_call = None
+            report_crash(proc.handle, proc.name, initial_call, exc)
         if not isinstance(exc, Exception):
             raise exc
 

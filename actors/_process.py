@@ -18,9 +18,9 @@ import asyncio
 import contextvars
 from typing import TYPE_CHECKING, Any, Callable, Final
 
-import structlog
 
 from ._match import TIMEOUT, matches
+from ._report import report_error, safe_repr
 from ._sched import suspend
 from ._terms import Atom, ErlangError, Pid, Ref
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Process", "Exit", "current", "current_or_none", "Entity"]
 
-_log = structlog.get_logger("actors")
 
 NORMAL: Final = Atom("normal")
 KILL: Final = Atom("kill")
@@ -467,6 +466,7 @@ class Process(Entity):
         links = self._links
         if links:
             self._links = None
+            signals: list[Entity] = []
             for h in links:
                 other = table.get(h)
                 if other is not None:
@@ -476,7 +476,8 @@ class Process(Entity):
                             ol.discard(pid)
                     else:
                         other.links.discard(pid)
-                    other.exit_signal(pid, reason, True)
+                    signals.append(other)
+            node.send_exit_signals(pid, reason, signals)
         mons = self._monitors
         if mons:
             self._monitors = self._monitor_names = None
@@ -500,7 +501,14 @@ class Process(Entity):
             node.cancel_timers_of(pid)
         if self.on_exit:
             for cb in self.on_exit:
-                cb(self)
+                try:
+                    cb(self)
+                except Exception as e:  # a hook must not stop the others or the exit
+                    _report_hook_failure(self, cb, e)
+
+
+def _report_hook_failure(proc: Process, hook: Any, exc: Exception) -> None:
+    report_error("exit_hook_failed", pid=safe_repr(proc.handle), hook=safe_repr(hook), reason=safe_repr(exc))
 
 
 def _expire(proc: Process, expired: list[bool]) -> None:
