@@ -12,7 +12,9 @@ from typing import Any, Awaitable, Callable, Coroutine, Final
 
 from ._node import Node
 from ._process import INFINITY, DOWN, EXIT, NOPROC, PROCESS, Entity, Exit, Process, _current, current
+from ._timer import Timer
 from ._terms import Atom, ErlangError, Pid, Ref
+from .atoms import OK
 
 __all__ = [
     "spawn",
@@ -221,7 +223,9 @@ def demonitor(ref: Any, options: Any = ()) -> bool:
         if o not in ("flush", "info"):
             raise _badarg()
     removed = me.remove_monitor(ref)
-    if "flush" in options:
+    # An active monitor has not fired, so no DOWN for it can be queued: flush scans the
+    # mailbox only for a monitor that already fired (or never was).
+    if not removed and "flush" in options:
         me.extract(lambda m: m.__class__ is tuple and len(m) == 5 and m[0] == DOWN and m[1] == ref)
     if "info" in options:
         return removed
@@ -414,21 +418,21 @@ def cancel_timer(ref: Any) -> int | bool:
 
 async def sleep(ms: Any) -> Atom:
     """``timer:sleep/1``: suspend the calling process for `ms` milliseconds (or
-    ``infinity``); returns ``ok``. Messages stay queued."""
+    ``infinity``), never less; returns ``ok``. Messages stay queued."""
     me = current()
+    fut: asyncio.Future[None] = me.node.loop.create_future()
     if ms == "infinity":
-        fut: asyncio.Future[None] = me.node.loop.create_future()
-        me.waiting = True
-        try:
-            await fut
-        finally:
-            me.waiting = False
+        await fut
     if ms.__class__ is not int or ms < 0:
         raise _badarg()
-    me.waiting = True
+    timer = Timer(me.node.loop, ms / 1000.0, _wake_sleeper, (fut,))
     try:
-        await asyncio.sleep(ms / 1000.0)
+        await fut
     finally:
-        me.waiting = False
-    return Atom("ok")
+        timer.cancel()
+    return OK
 
+
+def _wake_sleeper(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)

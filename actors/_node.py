@@ -22,6 +22,7 @@ from typing import Any, Awaitable, Callable, Final, TypeVar
 from ._report import report_crash, report_error, safe_repr
 from ._sched import Scheduler
 from ._process import NORMAL, Exit, Entity, Process
+from ._timer import Timer
 from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref
 
 __all__ = ["Node", "run", "new_event_loop"]
@@ -57,7 +58,7 @@ class Node:
         self._pids = itertools.count(80)
         self._refs = itertools.count(0x1F2E3D4C << 40 | 1)
         self._port_ids = itertools.count(1)
-        self.timers: dict[Ref, tuple[asyncio.TimerHandle, Any, float]] = {}
+        self.timers: dict[Ref, tuple[Timer, Any]] = {}
         self._timers_by_dest: dict[Pid, set[Ref]] = {}
         self.shutdown_hooks: list[Callable[[], None]] = []
         self._signals: collections.deque[tuple[Any, Any, list[Entity]]] = collections.deque()
@@ -167,9 +168,7 @@ class Node:
         if not isinstance(dest, (Pid, str)):
             raise ErlangError(Atom("badarg"))
         ref = self.make_ref()
-        when = self.loop.time() + ms / 1000.0
-        handle = self.loop.call_at(when, self._fire_timer, ref)
-        self.timers[ref] = (handle, (dest, msg), when)
+        self.timers[ref] = (Timer(self.loop, ms / 1000.0, self._fire_timer, (ref,)), (dest, msg))
         if isinstance(dest, Pid):
             self._timers_by_dest.setdefault(dest, set()).add(ref)
         return ref
@@ -195,12 +194,12 @@ class Node:
         entry = self.timers.pop(ref, None)
         if entry is None:
             return False
-        handle, (dest, _msg), when = entry
-        handle.cancel()
+        timer, (dest, _msg) = entry
+        timer.cancel()
         refs = self._timers_by_dest.get(dest) if isinstance(dest, Pid) else None
         if refs is not None:
             refs.discard(ref)
-        return max(0, round((when - self.loop.time()) * 1000))
+        return round(timer.remaining() * 1000)
 
     def cancel_timers_of(self, pid: Pid) -> None:
         """A process died: its pending timers can deliver nothing, so drop them."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final
 from ._match import TIMEOUT, matches
 from ._report import report_error, safe_repr
 from ._sched import suspend
+from ._timer import Timer
 from ._terms import Atom, ErlangError, Pid, Ref
 
 if TYPE_CHECKING:
@@ -389,7 +390,7 @@ class Process(Entity):
                 return msg
             if i < n and q[i] is not _HOLE:
                 return self._take(i)
-        handle: asyncio.TimerHandle | None = None
+        handle: Timer | None = None
         expired: list[bool] | None = None
         try:
             while True:
@@ -420,7 +421,7 @@ class Process(Entity):
                         # flag: a wake by a message that does not match must not make
                         # the receive forget its deadline.
                         expired = [False]
-                        handle = self.loop.call_later(seconds, _expire, self, expired)
+                        handle = Timer(self.loop, seconds, _expire, (self, expired))
                 self.recv_wait = True
                 try:
                     await suspend()

@@ -12,12 +12,14 @@ Everything here runs on the node's loop thread.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Callable
 
 from ._match import PLAIN
 from ._node import Node
 from ._process import Entity, Process, current, current_or_none
 from ._terms import Atom, Badarg, ErlangError, Handle, Pid, Ref, format_term
+from ._timer import Timer
 
 __all__ = [
     "Atom",
@@ -29,7 +31,9 @@ __all__ = [
     "Pid",
     "Process",
     "Ref",
+    "Timer",
     "add_entity",
+    "call_later",
     "cancel_on_exit",
     "current",
     "current_or_none",
@@ -107,3 +111,12 @@ def cancel_on_exit(proc: Process, callback: Callable[[Process], None]) -> None:
 def on_shutdown(node: Node, hook: Callable[[], None]) -> None:
     """Run ``hook()`` when `node` shuts down, after its processes were killed."""
     node.add_shutdown_hook(hook)
+
+
+
+def call_later(loop: asyncio.AbstractEventLoop, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
+    """Run ``callback(*args)`` on `loop` once `seconds` have really passed, never before
+    (uvloop's own timers can fire up to a millisecond early); returns a `Timer` whose
+    ``cancel()`` stops it. Every timeout a library sets (recv, accept, connect,
+    send_timeout) should use it: in Erlang no timeout ends before the time asked."""
+    return Timer(loop, seconds, callback, args)
