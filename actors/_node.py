@@ -10,27 +10,27 @@ longer-lived use (the shell, synchronous tests).
 from __future__ import annotations
 
 import asyncio
-import collections
 import concurrent.futures
 import itertools
 import os
 import threading
 import types
-from typing import Any, Awaitable, Callable, Final, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
-
+from ._entity import Entity, Exit
+from ._process import Process
+from ._registry import Registry
 from ._report import report_crash, report_error, safe_repr
 from ._sched import Scheduler
-from ._process import NORMAL, Exit, Entity, Process
-from ._timer import Timer
+from ._signals import ExitSignals
 from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref
+from ._timer import Timers
+from .atoms import BADARG, KILLED, NORMAL
 
 __all__ = ["Node", "run", "new_event_loop"]
 
 
 T = TypeVar("T")
-
-KILLED: Final = Atom("killed")
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -54,15 +54,13 @@ class Node:
         self.loop: asyncio.AbstractEventLoop = loop if loop is not None else new_event_loop()
         self.table: dict[Any, Entity] = {}
         self.sched = Scheduler(self.loop, _finish)
-        self.names: dict[str, Any] = {}
+        self.names = Registry()
         self._pids = itertools.count(80)
         self._refs = itertools.count(0x1F2E3D4C << 40 | 1)
         self._port_ids = itertools.count(1)
-        self.timers: dict[Ref, tuple[Timer, Any]] = {}
-        self._timers_by_dest: dict[Pid, set[Ref]] = {}
+        self.timers = Timers(self.loop, self.make_ref, self._deliver_timed)
         self.shutdown_hooks: list[Callable[[], None]] = []
-        self._signals: collections.deque[tuple[Any, Any, list[Entity]]] = collections.deque()
-        self._signalling = False
+        self.exit_signals = ExitSignals()
         self._thread: threading.Thread | None = None
         self.running = False
 
@@ -80,6 +78,15 @@ class Node:
 
     def processes(self) -> list[Process]:
         return [e for e in self.table.values() if isinstance(e, Process)]
+
+    def forget(self, proc: Process) -> None:
+        """`proc` ended: take it out of the table, free its registered name, drop the
+        timers addressed to it."""
+        del self.table[proc.handle]
+        if proc.name is not None:
+            self.names.release(proc)
+        if self.timers.by_dest:
+            self.timers.cancel_all_to(proc.handle)
 
     def resolve(self, dest: Any) -> Entity | None:
         """The live entity `dest` names (a handle or a registered name), or None."""
@@ -103,7 +110,7 @@ class Node:
     ) -> tuple[Process, Ref | None]:
         """Create a process running ``fn(*args)``; optionally linked or monitored."""
         if not callable(fn):
-            raise ErlangError(Atom("badarg"))
+            raise ErlangError(BADARG)
         pid = self.new_pid()
         proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
@@ -120,7 +127,7 @@ class Node:
     def spawn_plain(self, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> Pid:
         """`spawn` without link or monitor, the hot path of `actors.spawn`; the pid."""
         if not callable(fn):
-            raise ErlangError(Atom("badarg"))
+            raise ErlangError(BADARG)
         pid = self.new_pid()
         proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
@@ -135,80 +142,12 @@ class Node:
         self.table[pid] = proc
         return proc
 
-    # -- exit signals ------------------------------------------------------------------
-
-    def send_exit_signals(self, sender: Any, reason: Any, targets: list[Entity]) -> None:
-        """Send the exit signal ``(sender, reason)`` of a link to each of `targets`.
-
-        Signals are delivered from a queue, not by recursion: an entity that ends from
-        one queues its own links' signals behind it, so a chain of any length of linked
-        processes ends in constant stack depth. The outermost call delivers everything,
-        so when it returns every consequence has happened."""
-        pending = self._signals
-        pending.append((sender, reason, targets))
-        if self._signalling:
-            return
-        self._signalling = True
-        try:
-            while pending:
-                sender, reason, targets = pending.popleft()
-                for t in targets:
-                    try:
-                        t.exit_signal(sender, reason, True)
-                    except Exception as e:  # noqa: BLE001 - one faulty entity must not stop the rest
-                        report_error("exit_signal_failed", entity=safe_repr(t), reason=safe_repr(e))
-        finally:
-            self._signalling = False
-
     # -- timers ----------------------------------------------------------------------
 
-    def send_after(self, ms: Any, dest: Any, msg: Any) -> Ref:
-        if ms.__class__ is not int or ms < 0 or ms > 0xFFFFFFFF:
-            raise ErlangError(Atom("badarg"))
-        if not isinstance(dest, (Pid, str)):
-            raise ErlangError(Atom("badarg"))
-        ref = self.make_ref()
-        self.timers[ref] = (Timer(self.loop, ms / 1000.0, self._fire_timer, (ref,)), (dest, msg))
-        if isinstance(dest, Pid):
-            self._timers_by_dest.setdefault(dest, set()).add(ref)
-        return ref
-
-    def _fire_timer(self, ref: Ref) -> None:
-        entry = self.timers.pop(ref, None)
-        if entry is None:
-            return
-        dest, msg = entry[1]
-        if isinstance(dest, Pid):
-            refs = self._timers_by_dest.get(dest)
-            if refs is not None:
-                refs.discard(ref)
-                if not refs:
-                    del self._timers_by_dest[dest]
+    def _deliver_timed(self, dest: Any, msg: Any) -> None:
         target = self.resolve(dest)
         if isinstance(target, Process):
             target.deliver(msg)
-
-    def cancel_timer(self, ref: Any) -> int | bool:
-        if not isinstance(ref, Ref):
-            raise ErlangError(Atom("badarg"))
-        entry = self.timers.pop(ref, None)
-        if entry is None:
-            return False
-        timer, (dest, _msg) = entry
-        timer.cancel()
-        refs = self._timers_by_dest.get(dest) if isinstance(dest, Pid) else None
-        if refs is not None:
-            refs.discard(ref)
-        return round(timer.remaining() * 1000)
-
-    def cancel_timers_of(self, pid: Pid) -> None:
-        """A process died: its pending timers can deliver nothing, so drop them."""
-        refs = self._timers_by_dest.pop(pid, None)
-        if refs:
-            for ref in refs:
-                entry = self.timers.pop(ref, None)
-                if entry is not None:
-                    entry[0].cancel()
 
     # -- running on the loop ---------------------------------------------------------
 

@@ -486,12 +486,9 @@ class TcpSocket(PortActor):
             self._flow()
             return E_TIMEOUT
         handle = loop.call_later(seconds, _expire, fut) if seconds is not None else None
-        me = current()
-        me.waiting = True
         try:
             return await fut
         finally:
-            me.waiting = False
             if handle is not None:
                 handle.cancel()
             if self.recv_waiter is not None and self.recv_waiter[0] is fut:
@@ -625,12 +622,9 @@ class TcpSocket(PortActor):
             loop.call_later(DRAIN_POLL, self._poll_drain)
         seconds = _deadline_seconds(send_timeout)
         handle = loop.call_later(seconds, _expire, fut) if seconds is not None else None
-        me = current()
-        me.waiting = True
         try:
             r = await fut
         finally:
-            me.waiting = False
             if handle is not None:
                 handle.cancel()
         if r is None:
@@ -852,7 +846,6 @@ class TcpListen(PortActor):
         self.acceptors.append(entry)
         self._want_reading()
         handle = loop.call_later(seconds, _expire, fut) if seconds is not None else None
-        me.waiting = True
         try:
             got = await fut
         except BaseException:
@@ -862,7 +855,6 @@ class TcpListen(PortActor):
                     r.close()
             raise
         finally:
-            me.waiting = False
             if handle is not None:
                 handle.cancel()
             try:

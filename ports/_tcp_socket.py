@@ -60,7 +60,7 @@ import socket
 from typing import Any, Final
 
 from actors._node import Node
-from actors._process import Process, current
+from actors._process import Process
 from actors._terms import Atom, Badarg, ErlangError, Pid, format_term
 
 from ._errors import reason_from_oserror
@@ -427,13 +427,8 @@ class SocketTcpSocket(_SocketBackendPort, TcpSocket):
         seconds = _deadline_seconds(send_timeout)
         loop = self.node.loop
         deadline = None if seconds is None else loop.time() + seconds
-        me = current()
-        me.waiting = True
-        try:
-            async with self.send_lock:
-                return await self._send_all(frame, len(payload), deadline)
-        finally:
-            me.waiting = False
+        async with self.send_lock:
+            return await self._send_all(frame, len(payload), deadline)
 
     async def _send_all(self, frame: bytes, size: int, deadline: float | None) -> Any:
         view = memoryview(frame)
