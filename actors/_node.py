@@ -1,8 +1,10 @@
 """The node: one event loop hosting every process and port, and its tables.
 
 A node owns the loop (uvloop when installed, unless ``ACTORS_LOOP=asyncio``), the table
-of live entities (processes and ports, keyed by their handle), the name registry, the
-timers and the counters that make pids, refs and port ids. `run` runs one function as
+of live entities (processes and ports, keyed by their handle), the name registry
+(`actors._registry`), the ``send_after`` timers (`actors._timer`), the queue of exit
+signals (`actors._signals`) and the counters that make pids, refs and port ids. A
+process that ends tells the node through `Node.forget`. `run` runs one function as
 the first process of a fresh node; `Node.start` runs a node on a thread of its own for
 longer-lived use (the shell, synchronous tests).
 """
@@ -62,7 +64,6 @@ class Node:
         self.shutdown_hooks: list[Callable[[], None]] = []
         self.exit_signals = ExitSignals()
         self._thread: threading.Thread | None = None
-        self.running = False
 
     # -- identities ----------------------------------------------------------------
 
@@ -214,11 +215,7 @@ class Node:
         def main() -> None:
             asyncio.set_event_loop(self.loop)
             self.loop.call_soon(ready.set)
-            self.running = True
-            try:
-                self.loop.run_forever()
-            finally:
-                self.running = False
+            self.loop.run_forever()
 
         self._thread = threading.Thread(target=main, name=f"node {self.name}", daemon=True)
         self._thread.start()

@@ -3,8 +3,8 @@
 `actors` (the package) is the Erlang API a user calls from inside a process. This module
 is what a *library* on top of the runtime needs beyond that: the node and its table of
 entities, the `Entity` base a port extends, links between entities, exit hooks (a
-monitor for code that is not a process), and a way to make its handles match in a
-receive pattern. Nothing outside `actors` imports its private modules; everything it
+monitor for code that is not a process), timers that never fire early (`call_later`,
+for every timeout), and a way to make its handles match in a receive pattern. Nothing outside `actors` imports its private modules; everything it
 needs is here, so the internals can change without breaking `ports`.
 
 Everything here runs on the node's loop thread.
