@@ -11,8 +11,12 @@ import asyncio
 from typing import Any, Awaitable, Callable, Coroutine, Final
 
 from ._node import Node
-from ._process import INFINITY, DOWN, EXIT, NOPROC, PROCESS, Entity, Exit, Process, _current, current
+from ._entity import Entity, Exit
+from ._info import process_info
+from ._process import Process, _current, current
+from ._timer import Timer
 from ._terms import Atom, ErlangError, Pid, Ref
+from .atoms import BADARG, DOWN, EXIT, INFINITY, NOPROC, OK, PROCESS, UNDEFINED
 
 __all__ = [
     "spawn",
@@ -41,11 +45,8 @@ __all__ = [
     "node",
 ]
 
-UNDEFINED: Final = Atom("undefined")
-
-
 def _badarg() -> ErlangError:
-    return ErlangError(Atom("badarg"))
+    return ErlangError(BADARG)
 
 
 def node() -> Node:
@@ -221,7 +222,9 @@ def demonitor(ref: Any, options: Any = ()) -> bool:
         if o not in ("flush", "info"):
             raise _badarg()
     removed = me.remove_monitor(ref)
-    if "flush" in options:
+    # An active monitor has not fired, so no DOWN for it can be queued: flush scans the
+    # mailbox only for a monitor that already fired (or never was).
+    if not removed and "flush" in options:
         me.extract(lambda m: m.__class__ is tuple and len(m) == 5 and m[0] == DOWN and m[1] == ref)
     if "info" in options:
         return removed
@@ -273,8 +276,7 @@ def register(name: Any, pid: Any) -> bool:
     e = _entity(node, pid)
     if not isinstance(e, Process) or not e.alive or e.name is not None:
         raise _badarg()
-    e.name = Atom(name)
-    node.names[e.name] = pid
+    node.names.add(name, e)
     return True
 
 
@@ -283,10 +285,8 @@ def unregister(name: Any) -> bool:
     node = current().node
     if not isinstance(name, str) or name not in node.names:
         raise _badarg()
-    h = node.names.pop(name)
-    e = node.table.get(h)
-    if isinstance(e, Process):
-        e.name = None
+    e = node.table.get(node.names[name])
+    node.names.remove(name, e if isinstance(e, Process) else None)
     return True
 
 
@@ -316,79 +316,6 @@ def processes() -> list[Pid]:
     return [p.handle for p in current().node.processes()]
 
 
-_INFO_ITEMS: Final = (
-    "registered_name",
-    "initial_call",
-    "status",
-    "message_queue_len",
-    "messages",
-    "links",
-    "monitors",
-    "monitored_by",
-    "trap_exit",
-    "dictionary",
-)
-
-
-def _status(proc: Process) -> Atom:
-    try:
-        running = current() is proc
-    except ErlangError:
-        running = False
-    if running:
-        return Atom("running")
-    if proc.recv_wait or proc.waiting or proc.awaiting is not None:
-        return Atom("waiting")
-    return Atom("runnable")
-
-
-def _info_item(proc: Process, item: str) -> Any:
-    if item == "registered_name":
-        return proc.name if proc.name is not None else []
-    if item == "initial_call":
-        return proc.initial_call
-    if item == "status":
-        return _status(proc)
-    if item == "message_queue_len":
-        return proc.queue_len()
-    if item == "messages":
-        return proc.messages()
-    if item == "links":
-        return sorted(proc._links or (), key=repr)
-    if item == "monitors":
-        return [(PROCESS, t) for t in proc.monitor_targets()]
-    if item == "monitored_by":
-        return list((proc._monitored_by or {}).values())
-    if item == "trap_exit":
-        return proc.trap_exit
-    if item == "dictionary":
-        return list((proc._dictionary or {}).items())
-    raise _badarg()
-
-
-def process_info(pid: Any, item: Any = None) -> Any:
-    """``erlang:process_info/1,2``.
-
-    With no item: a list of ``(item, value)`` for registered_name (when registered),
-    initial_call, status, message_queue_len, links, monitors, monitored_by, trap_exit
-    and dictionary. With an item (or a list of items): ``(item, value)`` (or their list).
-    ``undefined`` for a dead process; `badarg` for an unknown item.
-    """
-    if not isinstance(pid, Pid):
-        raise _badarg()
-    proc = current().node.table.get(pid)
-    if not isinstance(proc, Process) or not proc.alive:
-        return UNDEFINED
-    if item is None:
-        items = [i for i in _INFO_ITEMS if i != "messages" and (i != "registered_name" or proc.name)]
-        return [(Atom(i), _info_item(proc, i)) for i in items]
-    if isinstance(item, list):
-        return [(Atom(i), _info_item(proc, i)) for i in item]
-    if item == "registered_name" and proc.name is None:
-        return []
-    return (Atom(item), _info_item(proc, item))
-
-
 def make_ref() -> Ref:
     """``erlang:make_ref/0``: a new unique reference.
 
@@ -403,32 +330,32 @@ def make_ref() -> Ref:
 
 def send_after(ms: Any, dest: Any, msg: Any) -> Ref:
     """``erlang:send_after/3``: deliver `msg` to `dest` after `ms` milliseconds."""
-    return current().node.send_after(ms, dest, msg)
+    return current().node.timers.send_after(ms, dest, msg)
 
 
 def cancel_timer(ref: Any) -> int | bool:
     """``erlang:cancel_timer/1``: the milliseconds that were left, or False if the timer
     already fired or was cancelled."""
-    return current().node.cancel_timer(ref)
+    return current().node.timers.cancel(ref)
 
 
 async def sleep(ms: Any) -> Atom:
     """``timer:sleep/1``: suspend the calling process for `ms` milliseconds (or
-    ``infinity``); returns ``ok``. Messages stay queued."""
+    ``infinity``), never less; returns ``ok``. Messages stay queued."""
     me = current()
+    fut: asyncio.Future[None] = me.node.loop.create_future()
     if ms == "infinity":
-        fut: asyncio.Future[None] = me.node.loop.create_future()
-        me.waiting = True
-        try:
-            await fut
-        finally:
-            me.waiting = False
+        await fut
     if ms.__class__ is not int or ms < 0:
         raise _badarg()
-    me.waiting = True
+    timer = Timer(me.node.loop, ms / 1000.0, _wake_sleeper, (fut,))
     try:
-        await asyncio.sleep(ms / 1000.0)
+        await fut
     finally:
-        me.waiting = False
-    return Atom("ok")
+        timer.cancel()
+    return OK
 
+
+def _wake_sleeper(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)

@@ -1,8 +1,10 @@
 """The node: one event loop hosting every process and port, and its tables.
 
 A node owns the loop (uvloop when installed, unless ``ACTORS_LOOP=asyncio``), the table
-of live entities (processes and ports, keyed by their handle), the name registry, the
-timers and the counters that make pids, refs and port ids. `run` runs one function as
+of live entities (processes and ports, keyed by their handle), the name registry
+(`actors._registry`), the ``send_after`` timers (`actors._timer`), the queue of exit
+signals (`actors._signals`) and the counters that make pids, refs and port ids. A
+process that ends tells the node through `Node.forget`. `run` runs one function as
 the first process of a fresh node; `Node.start` runs a node on a thread of its own for
 longer-lived use (the shell, synchronous tests).
 """
@@ -14,23 +16,23 @@ import concurrent.futures
 import itertools
 import os
 import threading
-import traceback
 import types
-from typing import Any, Awaitable, Callable, Final, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
-import structlog
-
+from ._entity import Entity, Exit
+from ._process import Process
+from ._registry import Registry
+from ._report import report_crash, report_error, safe_repr
 from ._sched import Scheduler
-from ._process import NORMAL, Exit, Entity, Process
+from ._signals import ExitSignals
 from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref
+from ._timer import Timers
+from .atoms import BADARG, KILLED, NORMAL
 
 __all__ = ["Node", "run", "new_event_loop"]
 
-_log = structlog.get_logger("actors")
 
 T = TypeVar("T")
-
-KILLED: Final = Atom("killed")
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -54,15 +56,14 @@ class Node:
         self.loop: asyncio.AbstractEventLoop = loop if loop is not None else new_event_loop()
         self.table: dict[Any, Entity] = {}
         self.sched = Scheduler(self.loop, _finish)
-        self.names: dict[str, Any] = {}
+        self.names = Registry()
         self._pids = itertools.count(80)
         self._refs = itertools.count(0x1F2E3D4C << 40 | 1)
         self._port_ids = itertools.count(1)
-        self.timers: dict[Ref, tuple[asyncio.TimerHandle, Any, float]] = {}
-        self._timers_by_dest: dict[Pid, set[Ref]] = {}
+        self.timers = Timers(self.loop, self.make_ref, self._deliver_timed)
         self.shutdown_hooks: list[Callable[[Node], None]] = []
+        self.exit_signals = ExitSignals()
         self._thread: threading.Thread | None = None
-        self.running = False
 
     # -- identities ----------------------------------------------------------------
 
@@ -78,6 +79,15 @@ class Node:
 
     def processes(self) -> list[Process]:
         return [e for e in self.table.values() if isinstance(e, Process)]
+
+    def forget(self, proc: Process) -> None:
+        """`proc` ended: take it out of the table, free its registered name, drop the
+        timers addressed to it."""
+        del self.table[proc.handle]
+        if proc.name is not None:
+            self.names.release(proc)
+        if self.timers.by_dest:
+            self.timers.cancel_all_to(proc.handle)
 
     def resolve(self, dest: Any) -> Entity | None:
         """The live entity `dest` names (a handle or a registered name), or None."""
@@ -102,7 +112,7 @@ class Node:
     ) -> tuple[Process, Ref | None]:
         """Create a process running ``fn(*args)``; optionally linked or monitored."""
         if not callable(fn):
-            raise ErlangError(Atom("badarg"))
+            raise ErlangError(BADARG)
         pid = self.new_pid()
         proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
@@ -119,7 +129,7 @@ class Node:
     def spawn_plain(self, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> Pid:
         """`spawn` without link or monitor, the hot path of `actors.spawn`; the pid."""
         if not callable(fn):
-            raise ErlangError(Atom("badarg"))
+            raise ErlangError(BADARG)
         pid = self.new_pid()
         proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
@@ -136,55 +146,10 @@ class Node:
 
     # -- timers ----------------------------------------------------------------------
 
-    def send_after(self, ms: Any, dest: Any, msg: Any) -> Ref:
-        if ms.__class__ is not int or ms < 0 or ms > 0xFFFFFFFF:
-            raise ErlangError(Atom("badarg"))
-        if not isinstance(dest, (Pid, str)):
-            raise ErlangError(Atom("badarg"))
-        ref = self.make_ref()
-        when = self.loop.time() + ms / 1000.0
-        handle = self.loop.call_at(when, self._fire_timer, ref)
-        self.timers[ref] = (handle, (dest, msg), when)
-        if isinstance(dest, Pid):
-            self._timers_by_dest.setdefault(dest, set()).add(ref)
-        return ref
-
-    def _fire_timer(self, ref: Ref) -> None:
-        entry = self.timers.pop(ref, None)
-        if entry is None:
-            return
-        dest, msg = entry[1]
-        if isinstance(dest, Pid):
-            refs = self._timers_by_dest.get(dest)
-            if refs is not None:
-                refs.discard(ref)
-                if not refs:
-                    del self._timers_by_dest[dest]
+    def _deliver_timed(self, dest: Any, msg: Any) -> None:
         target = self.resolve(dest)
         if isinstance(target, Process):
             target.deliver(msg)
-
-    def cancel_timer(self, ref: Any) -> int | bool:
-        if not isinstance(ref, Ref):
-            raise ErlangError(Atom("badarg"))
-        entry = self.timers.pop(ref, None)
-        if entry is None:
-            return False
-        handle, (dest, _msg), when = entry
-        handle.cancel()
-        refs = self._timers_by_dest.get(dest) if isinstance(dest, Pid) else None
-        if refs is not None:
-            refs.discard(ref)
-        return max(0, round((when - self.loop.time()) * 1000))
-
-    def cancel_timers_of(self, pid: Pid) -> None:
-        """A process died: its pending timers can deliver nothing, so drop them."""
-        refs = self._timers_by_dest.pop(pid, None)
-        if refs:
-            for ref in refs:
-                entry = self.timers.pop(ref, None)
-                if entry is not None:
-                    entry[0].cancel()
 
     # -- running on the loop ---------------------------------------------------------
 
@@ -202,8 +167,8 @@ class Node:
         for hook in list(self.shutdown_hooks):
             try:
                 hook(self)
-            except Exception:  # pragma: no cover - a hook must not stop the shutdown
-                _log.exception("node_shutdown_hook_failed")
+            except Exception as e:  # a hook must not stop the shutdown
+                report_error("node_shutdown_hook_failed", hook=safe_repr(hook), reason=safe_repr(e))
         self.timers.clear()
 
     async def _drain(self) -> None:
@@ -256,11 +221,7 @@ class Node:
         def main() -> None:
             asyncio.set_event_loop(self.loop)
             self.loop.call_soon(ready.set)
-            self.running = True
-            try:
-                self.loop.run_forever()
-            finally:
-                self.running = False
+            self.loop.run_forever()
 
         self._thread = threading.Thread(target=main, name=f"node {self.name}", daemon=True)
         self._thread.start()
@@ -372,15 +333,12 @@ def _finish(proc: Process, value: Any, exc: BaseException | None) -> None:
     else:  # the process crashed: its exception is the reason
         if proc.alive:
             proc.crash = exc
-            _log.error(
-                "process_crashed",
-                pid=repr(proc.handle),
-                registered_name=proc.name,
-                initial_call=proc.initial_call,
-                reason=repr(exc),
-                traceback="".join(traceback.format_exception(exc)),
-            )
-            proc.terminate(exc)
+            proc.terminate(exc)  # first: ending never depends on the report
+            try:
+                initial_call: Any = proc.initial_call
+            except Exception:  # noqa: BLE001 - a function whose repr raises
+                initial_call = None
+            report_crash(proc.handle, proc.name, initial_call, exc)
         if not isinstance(exc, Exception):
             raise exc
 

@@ -32,6 +32,7 @@ from ._node import Node
 from ._process import Exit, Process
 from ._sync import ProcessGone, ProcessRunner, blocking_namespace
 from ._terms import Atom, ErlangError, format_term
+from .atoms import OK
 
 __all__ = ["Shell", "main", "ATOM_NAMES"]
 
@@ -91,7 +92,7 @@ class Shell(code.InteractiveConsole):
         proc = self.runner.process
         for msg in self._on_loop(lambda: proc.extract(lambda m: True)):
             print(f"Shell got {format_term(msg)}", file=self.out)
-        return Atom("ok")
+        return OK
 
     def i(self) -> Atom:
         """``i()``: one line per process: pid, initial call, messages, status, name."""
@@ -110,7 +111,7 @@ class Shell(code.InteractiveConsole):
         for pid, call, msgs, status, name in rows:
             print(f"{pid:<12} {call:<44} {msgs:>5} {status:<9} {name}", file=self.out)
         print(f"Total: {len(rows)} processes", file=self.out)
-        return Atom("ok")
+        return OK
 
     def regs(self) -> Atom:
         """``regs()``: the registered processes: name, pid, initial call, messages."""
@@ -129,7 +130,7 @@ class Shell(code.InteractiveConsole):
         print(f"{'Name':<24} {'Pid':<12} {'Initial Call':<44} {'Msgs':>5}", file=self.out)
         for name, pid, call, msgs in rows:
             print(f"{name:<24} {pid:<12} {call:<44} {msgs:>5}", file=self.out)
-        return Atom("ok")
+        return OK
 
     def q(self) -> None:
         """``q()``: leave the shell (and stop the node)."""
@@ -181,7 +182,7 @@ def _format_reason(reason: Any) -> str:
 
 
 def _status(p: Process) -> str:
-    if p.recv_wait or p.waiting or p.awaiting is not None:
+    if p.recv_wait or p.awaiting is not None:
         return "waiting"
     return "runnable"
 

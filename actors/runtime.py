@@ -3,8 +3,8 @@
 `actors` (the package) is the Erlang API a user calls from inside a process. This module
 is what a *library* on top of the runtime needs beyond that: the node and its table of
 entities, the `Entity` base a port extends, links between entities, exit hooks (a
-monitor for code that is not a process), and a way to make its handles match in a
-receive pattern. Nothing outside `actors` imports its private modules; everything it
+monitor for code that is not a process), timers that never fire early (`call_later`,
+for every timeout), and a way to make its handles match in a receive pattern. Nothing outside `actors` imports its private modules; everything it
 needs is here, so the internals can change without breaking `ports`.
 
 Everything here runs on the node's loop thread.
@@ -12,6 +12,7 @@ Everything here runs on the node's loop thread.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Callable
 
 from ._match import PLAIN
@@ -19,6 +20,7 @@ from ._node import Node
 from ._process import Entity, Process, current, current_or_none
 from ._sched import uninterruptible as _uninterruptible
 from ._terms import Atom, Badarg, ErlangError, Handle, Pid, Ref, format_term
+from ._timer import Timer
 
 __all__ = [
     "Atom",
@@ -30,7 +32,9 @@ __all__ = [
     "Pid",
     "Process",
     "Ref",
+    "Timer",
     "add_entity",
+    "call_later",
     "cancel_on_exit",
     "current",
     "current_or_none",
@@ -119,3 +123,10 @@ def uninterruptible() -> _uninterruptible:
     that must not be cancelled half way, such as a loop's socket setup (uvloop crashes
     when ``connect_accepted_socket`` is cancelled)."""
     return _uninterruptible(current())
+
+def call_later(loop: asyncio.AbstractEventLoop, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
+    """Run ``callback(*args)`` on `loop` once `seconds` have really passed, never before
+    (uvloop's own timers can fire up to a millisecond early); returns a `Timer` whose
+    ``cancel()`` stops it. Every timeout a library sets (recv, accept, connect,
+    send_timeout) should use it: in Erlang no timeout ends before the time asked."""
+    return Timer(loop, seconds, callback, args)

@@ -22,8 +22,9 @@ import pytest
 
 from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop
-from ._process import DOWN, Process, current
+from ._process import Process, current
 from ._terms import format_term
+from .atoms import DOWN
 
 __all__ = ["assert_receive", "refute_receive", "run_isolated", "open_fds", "LeakError"]
 

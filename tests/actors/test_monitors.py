@@ -89,6 +89,51 @@ async def test_demonitor_flush_removes_a_queued_down() -> None:
     assert await actors.receive() == "keep"
 
 
+class CountsComparisons:
+    """A message element that counts how often it is compared."""
+
+    count = 0
+
+    def __eq__(self, other: object) -> bool:
+        CountsComparisons.count += 1
+        return False
+
+    __hash__ = object.__hash__
+
+
+async def test_demonitor_flush_of_an_active_monitor_does_not_scan_the_mailbox() -> None:
+    """An active monitor has not fired, so no DOWN for it can be queued: Erlang's
+    ``demonitor(Ref, [flush])`` costs nothing however long the mailbox. Here, with
+    200,000 DOWN-shaped messages queued, not one of them is looked at."""
+    pid = actors.spawn(wait_forever)
+    ref = actors.monitor("process", pid)
+    me = actors.self()
+    bait = CountsComparisons()
+    for _ in range(200_000):
+        actors.send(me, (bait, ref, "process", pid, "normal"))
+    CountsComparisons.count = 0
+    assert actors.demonitor(ref, ["flush"]) is True
+    assert CountsComparisons.count == 0
+    assert actors.process_info(me, "message_queue_len") == ("message_queue_len", 200_000)
+    actors.exit(pid, "kill")
+
+
+async def test_demonitor_flush_of_a_fired_monitor_still_removes_its_down() -> None:
+    """When the monitor already fired, ``flush`` finds and drops its DOWN among other
+    messages, leaving those in order."""
+    pid, ref = actors.spawn_monitor(actors.receive, "go")
+    me = actors.self()
+    actors.send(me, "first")
+    r2 = actors.monitor("process", pid)  # its DOWN comes right after ref's
+    actors.send(pid, "go")
+    await assert_receive(("DOWN", r2, ANY, ANY, "normal"))
+    actors.send(me, "last")
+    assert actors.demonitor(ref, ["flush"]) is True
+    assert actors.process_info(me, "messages") == ("messages", ["first", "last"])
+    assert await actors.receive() == "first"
+    assert await actors.receive() == "last"
+
+
 async def test_demonitor_of_an_unknown_ref_is_true_and_info_false() -> None:
     """``demonitor(make_ref())`` is true; with ``[info]`` it is false."""
     assert actors.demonitor(actors.make_ref()) is True

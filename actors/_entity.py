@@ -1,0 +1,53 @@
+"""What a node's table holds (`Entity`: a process or a port) and the `Exit` exception.
+
+A process is built in layers, one module per job, all on one slotted object so that the
+hot paths read plain attributes:
+
+- `Entity` (here): the handle that names it, its node, its links, whether it is alive;
+- `actors._mailbox.Mailbox`: the message queue and selective receive;
+- `actors._signals.Signals`: links, monitors and Erlang's exit-signal rules;
+- `actors._process.Process`: the coroutine and what ends it.
+
+A port (in `ports`) is an `Entity` with its own `exit_signal`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._node import Node
+
+__all__ = ["Entity", "Exit"]
+
+
+class Exit(BaseException):
+    """Raised by `actors.exit(reason)`: ends the calling process with `reason`.
+
+    Like Erlang's ``exit/1`` it unwinds the process; ``except Exception`` does not catch
+    it, as ``catch error:_`` does not catch an exit in Erlang.
+    """
+
+    def __init__(self, reason: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Entity:
+    """Something that can be linked to and receive exit signals: a process or a port.
+
+    Subclasses implement `exit_signal`. `handle` is the hashable term that names the
+    entity (a `Pid`, or a port handle) and `links` the handles it is linked to.
+    """
+
+    __slots__ = ("handle", "node", "links", "alive", "__weakref__")
+
+    handle: Any
+    node: Node
+    links: set[Any]
+    alive: bool
+
+    def exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
+        """Receive an exit signal from `sender` (`from_link`: sent because a linked
+        entity ended, not by ``exit/2``)."""
+        raise NotImplementedError
