@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from actors.runtime import Atom, Node, Pid, Process, lookup
+from actors.runtime import Atom, Node, Pid, Process, call_later, lookup
 
 from .atoms import (
     DATA,
@@ -165,7 +165,7 @@ class TcpSocket(PortActor):
             self.waiter = None
             self._flow()
             return E_TIMEOUT
-        handle = loop.call_later(seconds, expire, fut) if seconds is not None else None
+        handle = call_later(loop, seconds, expire, fut) if seconds is not None else None
         try:
             return await fut
         finally:

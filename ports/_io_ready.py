@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from typing import TYPE_CHECKING, Any, Final
 
-from actors.runtime import Badarg, ErlangError
+from actors.runtime import Badarg, ErlangError, call_later
 
 from .atoms import CLOSED, DATA, E_CLOSED, E_TIMEOUT, ECONNRESET, ERROR, INVALID, OK, TIMEOUT
 from ._state import DOWN, ENDED, MUST_WAIT, OPEN, RAW_CODE, SHUT, UP, WRITE_SHUT
@@ -128,7 +129,7 @@ class ReadyIO:
         o = port.opts
         frame = payload if o.code == RAW_CODE else b"".join(encode_packet(o.d["packet"], payload))
         seconds = timeout_seconds(o.send_timeout)
-        deadline = None if seconds is None else port.node.loop.time() + seconds
+        deadline = None if seconds is None else time.monotonic() + seconds
         async with self.send_lock:
             return await self._send_all(frame, len(payload), deadline)
 
@@ -176,7 +177,9 @@ class ReadyIO:
         fd = self.sock.fileno()
         loop.add_writer(fd, expire, fut, None)
         self.writing = True
-        handle = loop.call_at(deadline, expire, fut, TIMEOUT) if deadline is not None else None
+        handle = None
+        if deadline is not None:
+            handle = call_later(loop, max(0.0, deadline - time.monotonic()), expire, fut, TIMEOUT)
         try:
             return await fut
         finally:

@@ -13,7 +13,7 @@ import collections
 import socket
 from typing import Any, Final
 
-from actors.runtime import Atom, Node, Pid, Process, current, lookup
+from actors.runtime import Atom, Node, Pid, Process, call_later, current, lookup
 
 from .atoms import E_BADARG, E_CLOSED, E_TIMEOUT, ERROR, NOT_OWNER, OK, TCP_PASSIVE
 from ._attach import attach
@@ -108,7 +108,7 @@ class TcpListen(PortActor):
         entry = (fut, me.handle)
         self.acceptors.append(entry)
         self._want_reading()
-        handle = loop.call_later(seconds, expire, fut) if seconds is not None else None
+        handle = call_later(loop, seconds, expire, fut) if seconds is not None else None
         try:
             got = await fut
         except BaseException:

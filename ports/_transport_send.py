@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import structlog
 
+from actors.runtime import call_later
+
 from ._iodata import NotIodata, iodata_to_bytes
 from ._packet import encode_packet
 from ._state import DOWN, MUST_WAIT, RAW_CODE, REPORTED, SEND_ANSWERED, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
@@ -274,7 +276,7 @@ async def _wait_drain(io: TransportIO) -> Any:
     loop = port.node.loop
     fut: asyncio.Future[Any] = loop.create_future()
     seconds = timeout_seconds(port.opts.send_timeout)
-    handle = loop.call_later(seconds, expire, fut) if seconds is not None else None
+    handle = call_later(loop, seconds, expire, fut) if seconds is not None else None
     io.drain = (fut, handle)
     try:
         r = await fut
