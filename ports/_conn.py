@@ -123,6 +123,12 @@ class TcpSocket(PortActor):
     async def recv(self, length: int, timeout: Any) -> Any:
         """``gen_tcp:recv/3`` on this port (arguments already checked by gen_tcp)."""
         if self.backend.recv_length_checked:
+            # inet sends Length to the driver as a 32-bit integer: it wraps, and a
+            # negative one means 0 (erl: recv(S, 1 bsl 32 + 2) -> 2 bytes; recv(S,
+            # 1 bsl 31) -> what is there; recv(S, 1 bsl 26 + 1) -> {error, enomem})
+            length &= 0xFFFFFFFF
+            if length >= 0x80000000:
+                length = 0
             if self.active is not False:
                 return E_EINVAL
             if length and self.opts.code != RAW_CODE:

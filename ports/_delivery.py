@@ -120,9 +120,10 @@ def deliver_many(c: TcpSocket, pkts: list[Any], active: Any) -> None:
     st.recv_cnt += len(pkts)
     owner = c.owner_process()
     top = st.recv_max
+    hdr = c.opts.header_size
     for pkt in pkts:
-        if pkt.__class__ is bytes and len(pkt) > top:
-            top = len(pkt)
+        if pkt.__class__ is bytes and len(pkt) + hdr > top:
+            top = len(pkt) + hdr
         if owner is not None:
             owner.deliver(message(c, pkt))
     st.recv_max = top
@@ -139,7 +140,7 @@ def deliver_many(c: TcpSocket, pkts: list[Any], active: Any) -> None:
 def count(c: TcpSocket, pkt: Any) -> None:
     st = c.stats
     st.recv_cnt += 1
-    n = len(pkt) if pkt.__class__ is bytes else 0
+    n = len(pkt) + c.opts.header_size if pkt.__class__ is bytes else 0
     if n > st.recv_max:
         st.recv_max = n
 

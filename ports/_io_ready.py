@@ -131,7 +131,7 @@ class ReadyIO:
         seconds = timeout_seconds(o.send_timeout)
         deadline = None if seconds is None else time.monotonic() + seconds
         async with self.send_lock:
-            return await self._send_all(frame, len(payload), deadline)
+            return await self._send_all(frame, len(frame), deadline)
 
     async def _send_all(self, frame: bytes, size: int, deadline: float | None) -> Any:
         port = self.port

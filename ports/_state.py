@@ -73,6 +73,7 @@ class Opts:
         "exit_on_close",
         "show_econnreset",
         "send_timeout",
+        "header_size",
     )
 
     def __init__(self, d: dict[str, Any]) -> None:
@@ -89,6 +90,9 @@ class Opts:
         self.exit_on_close = d.get("exit_on_close", True)
         self.show_econnreset = d.get("show_econnreset", False)
         self.send_timeout = d.get("send_timeout", "infinity")
+        packet = d.get("packet", 0)
+        # the {packet, N} header counts in getstat's octets and packet sizes
+        self.header_size = packet if packet.__class__ is int and packet in (1, 2, 4) else 0
 
     def framing(self, cut_lines: bool) -> tuple[Any, int, int, int]:
         """The decoder's settings: packet type, size limit, line delimiter, line cut."""

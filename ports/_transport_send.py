@@ -191,7 +191,7 @@ def _write(io: TransportIO, payload: bytes) -> Any:
             _enqueue(io, payload[n:] if frame is None else b"".join(frame)[n:])
     else:
         _enqueue(io, payload if frame is None else b"".join(frame))
-    port.stats.sent(size)
+    port.stats.sent(size + port.opts.header_size)
     return OK
 
 
