@@ -18,6 +18,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable, Final
 
 from ._entity import Entity
+from ._memory import BIG_QUEUE, release_soon
 from ._match import TIMEOUT, matches
 from ._sched import suspend
 from ._terms import Atom, ErlangError, Ref
@@ -208,10 +209,15 @@ class Mailbox(Entity):
         finally:
             if handle is not None:
                 handle.cancel()
+            # a killed process's frame may outlive it in a traceback: it must not keep
+            # the mailbox it was scanning (possibly huge) alive
+            del q
 
     def drop_messages(self) -> None:
-        """Empty the mailbox (the process ended)."""
+        """Empty the mailbox (the process ended); a large one gives its memory back."""
         if self.q:
+            if len(self.q) - self.head >= BIG_QUEUE:
+                release_soon(self.node)
             self.q = []
             self.head = self.holes = 0
 

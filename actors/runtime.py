@@ -16,6 +16,8 @@ import asyncio
 from typing import Any, Callable
 
 from ._match import PLAIN
+from ._memory import BIG_BUFFER
+from ._memory import release_soon as _release_soon
 from ._node import Node
 from ._process import Entity, Process, current, current_or_none
 from ._sched import uninterruptible as _uninterruptible
@@ -47,6 +49,7 @@ __all__ = [
     "on_exit",
     "on_shutdown",
     "remove_entity",
+    "release_memory",
     "uninterruptible",
     "unlink",
 ]
@@ -130,3 +133,10 @@ def call_later(loop: asyncio.AbstractEventLoop, seconds: float, callback: Callab
     ``cancel()`` stops it. Every timeout a library sets (recv, accept, connect,
     send_timeout) should use it: in Erlang no timeout ends before the time asked."""
     return Timer(loop, seconds, callback, args)
+
+
+def release_memory(node: Node, nbytes: int) -> None:
+    """`nbytes` were just dropped on `node` (a buffer, a queue): when that is a lot,
+    give the freed memory back to the operating system soon (debounced)."""
+    if nbytes >= BIG_BUFFER:
+        _release_soon(node)

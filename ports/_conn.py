@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from actors.runtime import Atom, Node, Pid, Process, call_later, lookup
+from actors.runtime import Atom, Node, Pid, Process, call_later, lookup, release_memory
 
 from .atoms import (
     DATA,
@@ -249,6 +249,7 @@ class TcpSocket(PortActor):
         return self.io.shutdown(how)
 
     def _close_resources(self) -> None:
+        release_memory(self.node, self.decoder.pending())
         self.cstate = DOWN
         w = self.waiter
         self.waiter = None
