@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import ports
 from actors.atoms import FUNCTION_CLAUSE, INFINITY
-from actors.runtime import ErlangError
+from actors.runtime import ErlangError, current
 
 from . import _inet_tcp, _socket_backend
 
@@ -77,6 +77,13 @@ async def accept(listen_socket: Any, timeout: Any = INFINITY) -> Any:
 async def send(s: Any, packet: Any) -> Any:
     """``gen_tcp:send/2``: ``"ok"`` or ``("error", reason)`` (``closed``, ``enotconn``,
     ``timeout`` with ``send_timeout``, ``einval`` for data that is not iodata)."""
+    if s.__class__ is ports.Port:  # the hot path: a live inet socket of this node
+        p = s.actor
+        if p.__class__ is ports.TcpSocket and p.node is current().node:
+            r = p.send_now(packet)
+            if r is ports.MUST_WAIT:
+                r = await p.send(packet)
+            return r
     return await backend_module(s).send(s, packet)
 
 
@@ -88,6 +95,12 @@ async def recv(s: Any, length: Any, timeout: Any = INFINITY) -> Any:
     ``einval`` (an active socket), ``enotconn`` (a listen socket, or after the close
     was reported), ``ealready`` (another recv is pending), ``enomem`` (N > 64 MiB).
     """
+    if s.__class__ is ports.Port and length.__class__ is int and length >= 0:  # the hot path
+        p = s.actor
+        if p.__class__ is ports.TcpSocket and p.node is current().node and (
+            timeout.__class__ is int or timeout == "infinity"
+        ):
+            return await p.recv(length, timeout)
     return await backend_module(s).recv(s, length, timeout)
 
 

@@ -33,6 +33,10 @@ async def setopts(s: Any, options: Any) -> Any:
     ``{tcp_passive, S}``. Data buffered while passive is delivered at once when the
     socket turns active, and a close seen meanwhile is reported after it.
     """
+    if s.__class__ is ports.Port:  # the hot path of every {active, once} loop
+        p = s.actor
+        if p is not None and p.node is current().node:
+            return ports.setopts(p, options)  # type: ignore[arg-type]
     return backend_module(s).setopts(s, options)
 
 

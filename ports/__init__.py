@@ -17,6 +17,7 @@ from ._listen import TcpListen
 from ._packet import decode_packet
 from ._port import Port, PortActor, ports_of
 from ._port_opts import getopts, setopts, socket_getopts, socket_setopts
+from ._state import MUST_WAIT
 from ._sockets import (
     backend_of,
     close,
@@ -33,6 +34,7 @@ from ._sockets import (
 
 __all__ = [
     "INET",
+    "MUST_WAIT",
     "SOCKET",
     "Backend",
     "Port",

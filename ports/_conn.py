@@ -64,6 +64,8 @@ class TcpSocket(PortActor):
         "async_failed",
         "error",
         "stats",
+        "send_now",
+        "send",
     )
 
     def __init__(
@@ -85,6 +87,10 @@ class TcpSocket(PortActor):
         self.error: Atom | None = None
         self.stats = Stats()
         io.bind(self)
+        # gen_tcp.send: ``send_now(data)`` answers at once or `MUST_WAIT`, then ``await
+        # send(data)``; the I/O strategy's own methods, bound once
+        self.send_now = io.send_now
+        self.send = io.send
 
     @property
     def sock(self) -> Any:

@@ -87,15 +87,27 @@ def dispatch(c: TcpSocket) -> None:
                 break
             deliver_many(c, pkts, active)
             continue
+        # {active, once}: one packet, then passive (the echo server's hot path, inline)
+        o = c.opts
         try:
-            pkt = next_packet(c, 0)
+            pkt = c.decoder.next_raw(0, o.buffer) if o.code == RAW_CODE else c.decoder.next()
         except PacketError as e:
             framing_error_active(c, Atom(e.reason))
             return
         if pkt is None:
             break
-        count(c, pkt)
-        c.active = False  # {active, once}: spent
+        c.active = False
+        st = c.stats
+        st.recv_cnt += 1
+        if pkt.__class__ is bytes:
+            n = len(pkt) + o.header_size
+            if n > st.recv_max:
+                st.recv_max = n
+            if o.binary and not o.header and not o.deliver_port:
+                owner = c.owner_process()
+                if owner is not None:
+                    owner.deliver((o.tag, c.handle, pkt))
+                continue
         owner = c.owner_process()
         if owner is not None:
             owner.deliver(message(c, pkt))

@@ -221,10 +221,9 @@ def listen(backend: Backend, port: Any, options: Any) -> Any:
 
 async def send(p: TcpSocket, data: Any) -> Any:
     """``gen_tcp:send/2`` on a connected port: at once when no wait is needed."""
-    io = p.io
-    r = io.send_now(data)
+    r = p.send_now(data)
     if r is MUST_WAIT:
-        r = await io.send(data)
+        r = await p.send(data)
     return r
 
 

@@ -50,6 +50,12 @@ class FakeIO:
     def options_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         pass
 
+    def send_now(self, data: Any) -> Any:
+        return "ok"
+
+    async def send(self, data: Any) -> Any:
+        return "ok"
+
     def getstat(self, stats: Any) -> dict[str, int]:
         view: dict[str, int] = stats.view(0)
         return view
