@@ -19,10 +19,10 @@ from ports._address import (
     parse_sockaddr,
 )
 from ports._errors import reason_from_oserror
-from ports._open import connected_socket, listening_socket, resolve_target
+from ports._open import listening_socket, open_connected
 from ports._options import parse_open_options
 from ports._tcp_socket import SocketHandle
-from ports._tcp import MUST_WAIT, E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
+from ports._tcp import MUST_WAIT, E_CLOSED, E_EINVAL, E_ENOTCONN, ERROR, OK
 
 from . import _socket_backend
 
@@ -95,12 +95,7 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
         raise ErlangError(Atom("badarg"))
     loop = current().node.loop
     family = target.family
-    sockaddr = await resolve_target(loop, target, dport)
-    if sockaddr.__class__ is tuple and sockaddr[0] == ERROR:
-        return sockaddr
-    if timeout == 0:
-        return E_TIMEOUT
-    sock = await connected_socket(loop, parsed, family, sockaddr, _seconds(timeout))
+    sock = await open_connected(loop, parsed, target, dport, None if timeout == INFINITY else timeout)
     if not isinstance(sock, socket.socket):
         return sock
     me = current()
@@ -116,10 +111,6 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
     if parsed.tcp_passive:
         p.passive_event()
     return (OK, p.handle)
-
-
-def _seconds(timeout: Any) -> float | None:
-    return None if timeout == INFINITY else timeout / 1000
 
 
 async def listen(port: Any, options: Any) -> Any:

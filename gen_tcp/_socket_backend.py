@@ -22,9 +22,9 @@ from ports._address import (
     sockaddr_to_erlang,
 )
 from ports._errors import reason_from_oserror
-from ports._open import connected_socket, listening_socket, resolve_target
+from ports._open import listening_socket, open_connected
 from ports._options import parse_open_options
-from ports._tcp import STAT_KEYS, E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ERROR, OK
+from ports._tcp import STAT_KEYS, E_CLOSED, E_EINVAL, E_ENOTCONN, ERROR, OK
 from ports._tcp_socket import (
     E_ENOTSUP,
     INVALID,
@@ -159,13 +159,7 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
     if nodelay_refused(family, parsed.sockopts):
         return E_ENOTSUP
     loop = current().node.loop
-    sockaddr = await resolve_target(loop, target, dport)
-    if sockaddr.__class__ is tuple and sockaddr[0] == ERROR:
-        return sockaddr
-    if timeout == 0:
-        return E_TIMEOUT
-    seconds = None if timeout == INFINITY else timeout / 1000
-    sock = await connected_socket(loop, parsed, family, sockaddr, seconds, refusal_raises=False)
+    sock = await open_connected(loop, parsed, target, dport, None if timeout == INFINITY else timeout)
     if not isinstance(sock, socket.socket):
         return sock
     me = current()

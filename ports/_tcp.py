@@ -35,6 +35,7 @@ from actors._terms import Atom, Pid
 from ._errors import reason_from_oserror
 from ._options import accept_port_opts, apply_sockopts
 from ._iodata import NotIodata, iodata_to_bytes
+from ._open import transport_for
 from ._packet import PacketDecoder, PacketError, encode_packet, packet_type
 from ._port import PortActor
 
@@ -239,7 +240,7 @@ class TcpSocket(PortActor):
         asyncio and uvloop turn ``TCP_NODELAY`` on for every transport; Erlang's default
         is ``{nodelay, false}``, so the port's own options are applied again after.
         """
-        transport, _ = await loop.connect_accepted_socket(lambda: _Protocol(self), self.sock)
+        transport = await transport_for(loop, lambda: _Protocol(self), self.sock)
         if not self.alive:  # closed while attaching
             transport.abort()
             return
