@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
+import reprlib
 import socket
 import weakref
 from typing import Any, Final
@@ -555,7 +556,7 @@ class TcpSocket(PortActor):
         return r
 
     def _not_iodata(self, data: Any) -> Any:
-        _log.error("bad_value_on_output_port", port=repr(self.handle), data=repr(data)[:200])
+        _log.error("bad_value_on_output_port", port=repr(self.handle), data=reprlib.repr(data))
         return E_EINVAL
 
     def _write(self, t: asyncio.Transport, payload: bytes) -> Any:
