@@ -20,6 +20,7 @@ from ports._address import (
     parse_address,
     parse_sockaddr,
     sockaddr_to_erlang,
+    socket_backend_port_error,
 )
 from ports._errors import reason_from_oserror
 from ports._open import listening_socket, open_connected
@@ -112,6 +113,9 @@ async def listen(port: Any, options: list[Any]) -> Any:
         return bad_ip
     parsed = parse_open_options(options, "listen")
     family = parsed.family
+    bad_port = socket_backend_port_error(port, family, parsed.ip)
+    if bad_port is not None:
+        return bad_port
     if nodelay_refused(family, parsed.sockopts):
         return E_ENOTSUP
     if parsed.error is not None:

@@ -18,14 +18,14 @@ import socket
 from collections.abc import Callable
 from typing import Any, Final
 
-from actors._terms import Atom, Badarg
+from actors._terms import Atom, Badarg, ErlangError
 
 from ._address import ErrorTuple, IpTuple, Target, family_to_af, resolve_all, tuple_to_ip
 from ._errors import reason_from_oserror
 from ._netns import socket_in_netns
 from ._options import OpenOptions, apply_sockopts
 
-__all__ = ["open_connected", "listening_socket", "bind_address", "transport_for"]
+__all__ = ["open_connected", "listening_socket", "listen_backlog", "bind_address", "transport_for"]
 
 _ERROR = Atom("error")
 _TIMEOUT = (_ERROR, Atom("timeout"))
@@ -233,21 +233,51 @@ async def _within(loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Any], dea
 def listening_socket(parsed: OpenOptions, family: str, port: int) -> socket.socket | tuple[Atom, Any]:
     """A socket bound to `port` (or the ``{ip, A}`` / ``{port, P}`` / local path; an
     ``{fd, F}`` socket only when those are given) and listening with the options'
-    backlog, or ``("error", reason)``."""
+    backlog (see `listen_backlog`), or ``("error", reason)``: ``einval`` for a
+    ``local`` socket with no path to bind (erl: ``listen(0, [local])``)."""
+    backlog = listen_backlog(parsed)
     sock = _opened(parsed, family, False)
     if not isinstance(sock, socket.socket):
         return sock
     try:
         bind = bind_address(parsed, family, port)
         if bind is None and parsed.fd is None:
+            if family == "local":
+                sock.close()
+                return _EINVAL
             bind = ("::", 0, 0, 0) if family == "inet6" else ("0.0.0.0", 0)
         if bind is not None:
             sock.bind(bind)
-        sock.listen(max(parsed.backlog, 0))
+        sock.listen(backlog)
     except OSError as e:
         sock.close()
         return (_ERROR, reason_from_oserror(e))
     return sock
+
+
+_INT_MIN: Final = -(2**31)
+_INT_MAX: Final = 2**31 - 1
+
+
+def listen_backlog(parsed: OpenOptions) -> int:
+    """The backlog ``listen(2)`` gets for ``{backlog, B}`` (any integer; erl, checked).
+
+    inet backend: prim_inet sends the backlog to the driver in 16 bits, so every
+    integer listens, taken modulo 65536 (``2**31`` and ``65536`` are 0, one pending
+    connection; ``-1`` is 65535). Socket backend: the NIF takes a C int; a negative one
+    reaches the kernel, which reads it as its maximum; one outside the int range crashes
+    gen_tcp_socket's server: raises ``exit:{{case_clause, {invalid, {integer_range, B}}},
+    {gen_statem, call, [undefined, {listen, B}, infinity]}}`` (OTP's stack trace and
+    server pid left out).
+    """
+    b = parsed.backlog
+    if parsed.backend != "socket":
+        return b & 0xFFFF
+    if not _INT_MIN <= b <= _INT_MAX:
+        crash = (Atom("case_clause"), (Atom("invalid"), (Atom("integer_range"), b)))
+        call = (Atom("gen_statem"), Atom("call"), [Atom("undefined"), (Atom("listen"), b), Atom("infinity")])
+        raise ErlangError((crash, call), "exit")
+    return b if b >= 0 else _INT_MAX
 
 
 # -- the transport of a connected socket ----------------------------------------------------
