@@ -159,7 +159,7 @@ async def test_socket_backend_reuses_one_socket(names: dict[str, Any]) -> None:
 @BACKENDS
 async def test_deadline_spans_every_address(names: dict[str, Any], head: list[Any]) -> None:
     """erl: three addresses that never answer, ``connect(Name, P, [], 600)`` ->
-    ``{error, timeout}`` after 600 ms, not three times that."""
+    ``{error, timeout}`` after 600 ms, not three times that (here with 300 ms)."""
     ls, c, port = await _full_listener()
     names["hang"] = [LOOP, LOOP, LOOP]
     try:

@@ -41,16 +41,16 @@ async def test_any_integer_backlog_listens(backlog: int) -> None:
 
 @pytest.mark.parametrize(
     ("backlog", "accepted"),
-    [(0, 1), (65536, 1), (2**31, 1), (2**64, 1), (65537, 2), (2**31 + 2, 3), (-65536, 1)],
+    [(65536, 1), (2**64, 1), (65537, 2), (2**31 + 2, 3)],
 )
 async def test_backlog_is_taken_modulo_65536(backlog: int, accepted: int) -> None:
     """erl, ``{backlog, B}`` then four connects of 200 ms each, none accepted: B = 0, 65536,
     2^31, 2^64 and -65536 let one connect through, 65537 two, 2^31+2 three; the rest time
-    out (B reaches the kernel as B mod 65536)."""
+    out (B reaches the kernel as B mod 65536). Four of those here, 100 ms each."""
     ok, ls = await gen_tcp.listen(0, [("backlog", backlog), ("ip", LOOP)])
     assert ok == "ok", ls
     _, port = await inet.port(ls)
-    results = [await gen_tcp.connect(LOOP, port, [], 200) for _ in range(4)]
+    results = [await gen_tcp.connect(LOOP, port, [], 100) for _ in range(4)]
     try:
         assert [r[0] == "ok" for r in results] == [True] * accepted + [False] * (4 - accepted)
         assert all(r == ("error", "timeout") for r in results[accepted:])
