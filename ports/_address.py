@@ -41,6 +41,7 @@ __all__ = [
     "translate_bind",
     "resolve",
     "resolve_all",
+    "socket_backend_port_error",
     "sockaddr_to_erlang",
     "family_to_af",
 ]
@@ -360,6 +361,18 @@ def resolve(host: str, family: str) -> str | ErrorTuple:
     if isinstance(found, list):
         return tuple_to_ip(found[0])
     return found
+
+
+def socket_backend_port_error(port: int, family: str, ip: Any) -> Any:
+    """None when gen_tcp_socket can bind port number `port` (any C int: the NIF then
+    keeps its low 16 bits, so 70000 and -1 listen); else the error its bind gives (erl,
+    checked: ``listen(1 bsl 32, [{inet_backend, socket}])`` ->
+    ``{error, {invalid, {sockaddr, #{addr => any, family => inet, port => 4294967296}}}}``).
+    `ip` is the ``{ip, A}`` bind address, None for ``any``."""
+    if -(2**31) <= port < 2**31:
+        return None
+    sockaddr = {"addr": Atom("any") if ip is None else ip, "family": Atom(family), "port": port}
+    return (Atom("error"), (Atom("invalid"), (Atom("sockaddr"), sockaddr)))
 
 
 def family_to_af(family: str) -> int:

@@ -36,20 +36,33 @@ def iodata_to_bytes(data: Any) -> bytes:
 
 
 def _flatten(items: list[Any], out: bytearray) -> None:
-    for x in items:
-        cls = x.__class__
-        if cls is int:
-            if not 0 <= x <= 255:
+    # Iterative: an iolist built as ``Acc = [Acc, Chunk]`` nests as deep as it has
+    # chunks (Erlang sends one of 1,000,000). A nested list suspends the current
+    # iterator on `stack` and the loop resumes it, where it stopped, when the inner
+    # list is done; a flat list never touches the stack.
+    stack: list[Any] = []
+    it = iter(items)
+    while True:
+        for x in it:
+            cls = x.__class__
+            if cls is int:
+                if not 0 <= x <= 255:
+                    raise NotIodata(x)
+                out.append(x)
+            elif cls is bytes or cls is bytearray or cls is memoryview:
+                out += x
+            elif cls is list:
+                stack.append(it)
+                it = iter(x)
+                break
+            elif cls is str:
+                try:
+                    out += x.encode("latin-1")
+                except UnicodeEncodeError:
+                    raise NotIodata(x) from None
+            else:
                 raise NotIodata(x)
-            out.append(x)
-        elif cls is bytes or cls is bytearray or cls is memoryview:
-            out += x
-        elif cls is list:
-            _flatten(x, out)
-        elif cls is str:
-            try:
-                out += x.encode("latin-1")
-            except UnicodeEncodeError:
-                raise NotIodata(x) from None
         else:
-            raise NotIodata(x)
+            if not stack:
+                return
+            it = stack.pop()

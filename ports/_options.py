@@ -110,16 +110,21 @@ def _int(v: Any) -> int:
 
 
 def _uint(v: Any) -> int:
+    # Sent as 32 bits and read back unsigned (erl: packet_size and header 2^40 read
+    # back 0, 2^32+7 reads back 7).
     if type(v) is int and v >= 0:
-        return v
+        return v & 0xFFFFFFFF
     raise _Invalid
 
 
 def _time(v: Any) -> Any:
+    # Sent as a signed 32-bit int with infinity as -1, read back the same way (erl:
+    # send_timeout 2^32-1 reads back infinity, 2^32-2 reads -2, 2^31 reads -2^31).
     if isinstance(v, str) and v == "infinity":
         return Atom("infinity")
     if type(v) is int and v >= 0:
-        return v
+        v = ((v + 2**31) % 2**32) - 2**31
+        return Atom("infinity") if v == -1 else v
     raise _Invalid
 
 
@@ -407,12 +412,16 @@ def set_watermark(port_opts: dict[str, Any], name: str, value: int) -> bool:
 
     Port-queue marks: a negative value becomes 0; raising ``low_watermark`` above
     ``high_watermark`` raises high to it; lowering ``high_watermark`` below low
-    lowers low to it. Message-queue marks clamp the same way but refuse values
-    below 1 (returns False: einval). Returns True when set.
+    lowers low to it. Message-queue marks clamp the same way but refuse 0 and -1
+    (returns False: einval); any other negative (the 32-bit value wrapped, e.g. 2^31)
+    is taken as the largest size and reads back 2147483647 (erl, checked). Returns
+    True when set.
     """
     if name.endswith("msgq_watermark"):
-        if value <= 0:
+        if value in (0, -1):
             return False
+        if value < 0:
+            value = 2**31 - 1
         high, low = "high_msgq_watermark", "low_msgq_watermark"
     else:
         value = max(value, 0)
@@ -442,9 +451,6 @@ def _apply_port_change(port_opts: dict[str, Any], name: str, value: Any) -> Any:
         # inet_drv: at least 1 byte; the value is 32-bit.
         port_opts["buffer"] = max(value, 1)
         port_opts[_BUFFER_SET] = True
-        return None
-    if name == "packet_size":
-        port_opts[name] = min(value, 0xFFFFFFFF)
         return None
     if name == "line_delimiter":
         port_opts[name] = value & 0xFF

@@ -16,13 +16,19 @@ from typing import Any, Final
 from actors.atoms import NORMAL
 from actors.runtime import Atom, ErlangError, current, lookup
 
-from ._address import Target, parse_address, parse_port, parse_sockaddr, sockaddr_to_erlang
+from ._address import (
+    Target,
+    parse_address,
+    parse_port,
+    parse_sockaddr,
+    sockaddr_to_erlang,
+    socket_backend_port_error,
+)
 from .atoms import (
     E_CLOSED,
     E_EINVAL,
     E_ENOTCONN,
     E_ENOTSUP,
-    E_TIMEOUT,
     EBADF,
     ERROR,
     INVALID,
@@ -35,7 +41,7 @@ from ._conn import TcpSocket
 from ._state import DOWN, MUST_WAIT, REPORTED
 from ._errors import reason_from_oserror
 from ._listen import TcpListen
-from ._open import connected_socket, listening_socket, resolve_target
+from ._open import listening_socket, open_connected
 from ._options import OpenOptions, parse_open_options
 from ._port import Port
 from ._stats import STAT_KEYS
@@ -149,14 +155,7 @@ async def connect(backend: Backend, address: Any, port: Any, options: Any, timeo
     if _nodelay_refused(backend, family, parsed):
         return E_ENOTSUP
     me = current()
-    loop = me.node.loop
-    sockaddr = await resolve_target(loop, target, dport)
-    if sockaddr.__class__ is tuple and sockaddr[0] == ERROR:
-        return sockaddr
-    if timeout == 0:
-        return E_TIMEOUT
-    seconds = None if timeout == INFINITY else timeout / 1000
-    sock = await connected_socket(loop, parsed, family, sockaddr, seconds, refusal_raises=backend is INET)
+    sock = await open_connected(me.node.loop, parsed, target, dport, None if timeout == INFINITY else timeout)
     if not isinstance(sock, socket.socket):
         return sock
     opts = parsed.port_opts if backend is INET else _socket_port_opts(parsed, list(options)[1:])
@@ -197,6 +196,9 @@ def listen(backend: Backend, port: Any, options: Any) -> Any:
         if bad_ip is not None:
             return bad_ip
         parsed = parse_open_options(options, "listen")
+        bad_port = socket_backend_port_error(port, parsed.family, parsed.ip)
+        if bad_port is not None:
+            return bad_port
     else:
         parsed = parse_open_options(options, "listen")
         lport = parse_port(port, "listen", parsed.family)

@@ -24,6 +24,7 @@ connection cannot send, `send_closed` gives inet's answers. The functions are
 from __future__ import annotations
 
 import asyncio
+import reprlib
 from typing import TYPE_CHECKING, Any, Final
 
 import structlog
@@ -160,7 +161,7 @@ async def send(io: TransportIO, data: Any) -> Any:
 
 
 def _not_iodata(io: TransportIO, data: Any) -> Any:
-    _log.error("bad_value_on_output_port", port=repr(io.port.handle), data=repr(data)[:200])
+    _log.error("bad_value_on_output_port", port=repr(io.port.handle), data=reprlib.repr(data))
     return E_EINVAL
 
 
