@@ -41,7 +41,7 @@ from . import proc_lib
 from ._api import demonitor, monitor, receive, register, self, send, whereis
 from ._entity import Exit
 from ._match import ANY, TIMEOUT
-from ._process import Process, current
+from ._process import current
 from ._report import report_error, safe_repr
 from ._terms import Atom, Badarg, ErlangError, Pid
 from .atoms import DOWN, ERROR, EXIT, IGNORE, INFINITY, NOPROC, NORMAL, OK, PROCESS, SHUTDOWN, UNDEFINED
@@ -83,10 +83,14 @@ def reason_of(exc: BaseException) -> Any:
     return exc
 
 
+def _awaitable(r: Any) -> bool:
+    return r.__class__ is types.CoroutineType or hasattr(r, "__await__")
+
+
 async def apply(fn: Any, *args: Any) -> Any:
     """Call a callback, plain or ``async def``, and return its value."""
     r = fn(*args)
-    if r.__class__ is types.CoroutineType or hasattr(r, "__await__"):
+    if r.__class__ is not tuple and _awaitable(r):
         r = await r
     return r
 
@@ -193,25 +197,37 @@ class _Stop(Exception):
 
 async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> None:
     """Receive and dispatch until a callback stops the server or one raises."""
+    recv = current().receive
     try:
         while True:
             if timeout.__class__ is tuple:  # ("continue", C)
-                state, timeout = _result(await apply(_callback(module, "handle_continue"), timeout[1], state), state, None)
+                r = _callback(module, "handle_continue")(timeout[1], state)
+                if r.__class__ is not tuple and _awaitable(r):
+                    r = await r
+                state, timeout = _result(r, state, None)
                 continue
-            msg = await receive(timeout=INFINITY if timeout == _HIBERNATE else timeout)
+            msg = await recv((), INFINITY if timeout == _HIBERNATE else timeout)
             if msg is TIMEOUT:
                 msg = TIMEOUT_ATOM
             elif msg.__class__ is tuple:
                 n = len(msg)
                 tag = msg[0]
-                if n == 3 and tag == CALL:
+                if n == 3 and (tag is CALL or tag == CALL):  # the hot path: a call
                     from_ = msg[1]
-                    state, timeout = _result(
-                        await apply(_callback(module, "handle_call"), msg[2], from_, state), state, from_
-                    )
+                    r = _callback(module, "handle_call")(msg[2], from_, state)
+                    if r.__class__ is not tuple and _awaitable(r):
+                        r = await r
+                    if r.__class__ is tuple and len(r) == 3 and r[0] == "reply":
+                        reply(from_, r[1])
+                        state, timeout = r[2], INFINITY
+                    else:
+                        state, timeout = _result(r, state, from_)
                     continue
                 if n == 2 and tag == CAST:
-                    state, timeout = _result(await apply(_callback(module, "handle_cast"), msg[1], state), state, None)
+                    r = _callback(module, "handle_cast")(msg[1], state)
+                    if r.__class__ is not tuple and _awaitable(r):
+                        r = await r
+                    state, timeout = _result(r, state, None)
                     continue
                 if n == 3 and tag == EXIT and msg[1] == parent:
                     raise _Stop(msg[2], state)
@@ -315,14 +331,22 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
     me = current()
     if pid == me.handle:
         raise _exit((Atom("calling_self"), _mfa(server, request, timeout)))
-    ref = monitor(PROCESS, pid)
-    send(pid, (CALL, (me.handle, [ALIAS, ref]), request))
-    msg = await receive((ref, ANY), (DOWN, ref, ANY, ANY, ANY), timeout=ms)
+    proc = pid.proc
+    if proc is not None and proc.alive and proc.node is me.node:  # inline monitor + send
+        ref = me.node.make_ref()
+        me.mark(ref)
+        me.add_monitor(ref, proc)
+        proc.deliver((CALL, (me.handle, [ALIAS, ref]), request))
+    else:
+        ref = monitor(PROCESS, pid)
+        send(pid, (CALL, (me.handle, [ALIAS, ref]), request))
+    msg = await me.receive(((ref, ANY), (DOWN, ref, ANY, ANY, ANY)), ms)
     if msg is TIMEOUT:
         demonitor(ref, ["flush"])
         raise _exit((TIMEOUT_ATOM, _mfa(server, request, timeout)))
     if msg[0] is ref:
-        demonitor(ref, ["flush"])
+        if not me.remove_monitor(ref):  # it fired after the reply: drop its DOWN
+            demonitor(ref, ["flush"])
         return msg[1]
     raise _exit((msg[4], _mfa(server, request, timeout)))
 
@@ -350,9 +374,11 @@ def reply(from_: Any, reply: Any) -> Atom:
     pid, tag = from_
     if tag.__class__ is list and len(tag) == 2 and tag[0] is ALIAS:
         ref = tag[1]
-        proc = current().node.table.get(pid)
-        if proc.__class__ is Process and proc.alive and ref in proc.monitors:
-            proc.deliver((ref, reply))
+        proc = pid.proc  # the live local process, or None
+        if proc is not None and proc.alive:
+            mons = proc._monitors
+            if mons and ref in mons:
+                proc.deliver((ref, reply))
     else:
         try:
             send(pid, (tag, reply))

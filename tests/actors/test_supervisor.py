@@ -388,3 +388,46 @@ async def test_reports_through_structlog() -> None:
     events = [(e["event"], e.get("error_context")) for e in logs if e["event"] in ("progress", "supervisor_report")]
     assert events == [("progress", None), ("supervisor_report", "child_terminated"), ("supervisor_report", "shutdown")]
     assert [e["reason"] for e in logs if e["event"] == "supervisor_report"] == ["killed", "reached_max_restart_intensity"]
+
+
+async def test_one_for_all_drops_a_temporary_sibling() -> None:
+    """one_for_all with a permanent a, a transient t and a temporary tmp: killing a
+    restarts a and t; tmp is stopped and gone ([{t, ...}, {a, ...}])."""
+    me = actors.self()
+    specs = [spec("a", me), spec("t", me, restart="transient"), spec("tmp", me, restart="temporary")]
+    sup = await start_sup({"strategy": "one_for_all", "intensity": 5}, specs)
+    a, t, tmp = [await started(x) for x in ("a", "t", "tmp")]
+    ref = actors.monitor("process", tmp)
+    actors.exit(a, "kill")
+    assert [(await assert_receive(("started", ANY, ANY)))[1] for _ in range(2)] == ["a", "t"]
+    assert await down(ref) == "shutdown"
+    assert [w[0] for w in await supervisor.which_children(sup)] == ["t", "a"]
+    await stop_sup(sup)
+
+
+class Trapping:
+    """A gen_server that traps exits and reports its terminate."""
+
+    def init(self, report: Pid) -> Any:
+        actors.process_flag("trap_exit", True)
+        return ("ok", report)
+
+    def handle_call(self, req: Any, from_: Any, report: Pid) -> Any:
+        return ("reply", req, report)
+
+    def terminate(self, reason: Any, report: Pid) -> None:
+        actors.send(report, ("terminate", reason))
+
+
+async def test_gen_server_child_runs_terminate_on_supervisor_shutdown() -> None:
+    """A trapping gen_server child of a stopped supervisor gets {'EXIT', Sup, shutdown}
+    from its parent: terminate(shutdown, S) runs, it exits with shutdown."""
+    me = actors.self()
+    sup = await start_sup({}, [{"id": "g", "start": (gen_server.start_link, (Trapping(), me))}])
+    [(_, g, _, modules)] = await supervisor.which_children(sup)
+    assert await gen_server.call(g, "ping") == "ping"
+    assert len(modules) == 1 and isinstance(modules[0], Trapping)
+    ref = actors.monitor("process", g)
+    await stop_sup(sup)
+    await assert_receive(("terminate", "shutdown"))
+    assert await down(ref) == "shutdown"
