@@ -44,7 +44,7 @@ from ._match import ANY, TIMEOUT
 from ._process import current
 from ._report import report_error, safe_repr
 from ._terms import Atom, Badarg, ErlangError, Pid
-from .atoms import DOWN, ERROR, EXIT, IGNORE, INFINITY, NOPROC, NORMAL, OK, PROCESS, SHUTDOWN, UNDEFINED
+from .atoms import DOWN, ERROR, EXIT, FUNCTION_CLAUSE, IGNORE, INFINITY, NOPROC, NORMAL, OK, PROCESS, SHUTDOWN, UNDEFINED
 from .atoms import TIMEOUT as TIMEOUT_ATOM
 
 __all__ = ["start", "start_link", "start_monitor", "call", "cast", "reply", "stop", "is_normal"]
@@ -250,8 +250,6 @@ def _system(msg: tuple[Any, ...], state: Any, timeout: Any) -> Any:
     req = msg[2]
     if req.__class__ is tuple and len(req) == 2 and req[0] == _TERMINATE:
         raise _Stop(req[1], state)
-    if req == "get_state":
-        reply(msg[1], state)
     return timeout
 
 
@@ -322,9 +320,12 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
     Raises `ErlangError` of kind ``"exit"``: ``("timeout", ("gen_server", "call",
     [server, request, timeout]))``, ``("noproc", ...)`` when there is no such server,
     ``(Reason, ...)`` when it ends with Reason before replying,
-    ``("calling_self", ...)``. As in Erlang, the argument list has no timeout when the
+    ``("calling_self", ...)``, ``("function_clause", ...)`` for a bad timeout (Erlang's
+    first element is ``{function_clause, Stack}``). As in Erlang, the argument list has no timeout when the
     call gave none. No monitor, ``DOWN`` or late reply is left behind."""
     ms = 5000 if timeout is _DEFAULT else timeout
+    if not ((ms.__class__ is int or ms.__class__ is float) and ms >= 0) and ms != INFINITY:
+        raise _exit((FUNCTION_CLAUSE, _mfa(server, request, timeout)))
     pid = _whereis(server)
     if pid is None:
         raise _exit((NOPROC, _mfa(server, request, timeout)))

@@ -508,3 +508,24 @@ async def test_plain_function_callbacks_in_a_module_like_object() -> None:
     ok, pid = await gen_server.start(mod, 3)
     assert await gen_server.call(pid, 2) == 6
     await stop(pid)
+
+
+async def test_bad_call_timeout_raises_and_leaves_no_monitor() -> None:
+    """call(P, get, -1): exit {{function_clause, Stack}, {gen_server, call, [P, get,
+    -1]}} (here the atom alone), and nothing stays behind."""
+    pid = await started()
+    r = await exit_reason(gen_server.call(pid, "get", -1))
+    assert r == ("function_clause", ("gen_server", "call", [pid, "get", -1]))
+    assert actors.process_info(actors.self(), "monitors") == ("monitors", [])
+    await stop(pid)
+
+
+async def test_missing_handle_call_crashes_the_server() -> None:
+    """A module with only init: a call ends the server with undef (as handle_cast in
+    erl) and the caller gets exit {Reason, {gen_server, call, ...}}."""
+    import types
+
+    ok, pid = await gen_server.start(types.SimpleNamespace(init=lambda a: ("ok", a)), None)
+    r = await exit_reason(gen_server.call(pid, "x"))
+    assert isinstance(r[0], ErlangError) and r[0].reason == "undef"
+    assert r[1] == ("gen_server", "call", [pid, "x"])

@@ -431,3 +431,12 @@ async def test_gen_server_child_runs_terminate_on_supervisor_shutdown() -> None:
     await stop_sup(sup)
     await assert_receive(("terminate", "shutdown"))
     assert await down(ref) == "shutdown"
+
+
+async def test_registered_supervisor_and_already_started() -> None:
+    """supervisor:start_link({local, s}, ...) twice: the second gives
+    {error, {already_started, Pid}}; the name reaches the supervisor."""
+    sup = await start_sup({}, [], name="s")
+    assert await supervisor.start_link(Sup(), ("ok", ({}, [])), "s") == ("error", ("already_started", sup))
+    assert await supervisor.which_children("s") == []
+    await stop_sup(sup)
