@@ -111,12 +111,12 @@ class Supervisor(Calls):
         c = self.dynamic.pop(pid, None) if self.template is not None else self._find(pid)
         if c is None:
             return
-        c.pid = UNDEFINED
         if c.restart == "permanent" or not gen_server.is_normal(reason):
-            sc.report(self.name, "child_terminated", reason, c.report())
+            sc.report(self.name, "child_terminated", reason, c.report())  # with its pid
         if c.restart == "permanent" or (c.restart == "transient" and not gen_server.is_normal(reason)):
             await self._restart(c)
             return
+        c.pid = UNDEFINED
         if self.template is None and c.restart == "temporary":
             self.children.remove(c)
         if self._auto_shutdown(c):
@@ -142,7 +142,9 @@ class Supervisor(Calls):
     async def _restart(self, c: Child) -> None:
         if not self._add_restart():
             sc.report(self.name, "shutdown", Atom("reached_max_restart_intensity"), c.report())
+            c.pid = UNDEFINED
             raise _Stop()
+        c.pid = UNDEFINED  # it ended (or its last restart failed)
         strategy = self.flags.strategy
         if strategy == SOFO:
             self.dynamic.pop(c, None)  # a retry

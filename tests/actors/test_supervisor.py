@@ -378,16 +378,21 @@ async def test_plain_async_function_as_a_child() -> None:
 
 async def test_reports_through_structlog() -> None:
     """A child start gives a progress report; a crash a supervisor_report with
-    error_context child_terminated; exceeding intensity one with shutdown."""
+    error_context child_terminated; exceeding intensity one with shutdown (erl's
+    reports: child_terminated then shutdown reached_max_restart_intensity, both naming
+    the pid of the child that ended)."""
     me = actors.self()
     actors.process_flag("trap_exit", True)
     with structlog.testing.capture_logs() as logs:
         sup = await start_sup({"intensity": 0}, [spec("a", me)])
-        actors.exit(await started("a"), "kill")
+        a = await started("a")
+        actors.exit(a, "kill")
         await assert_receive(("EXIT", sup, "shutdown"))
     events = [(e["event"], e.get("error_context")) for e in logs if e["event"] in ("progress", "supervisor_report")]
     assert events == [("progress", None), ("supervisor_report", "child_terminated"), ("supervisor_report", "shutdown")]
-    assert [e["reason"] for e in logs if e["event"] == "supervisor_report"] == ["killed", "reached_max_restart_intensity"]
+    reports = [e for e in logs if e["event"] == "supervisor_report"]
+    assert [e["reason"] for e in reports] == ["killed", "reached_max_restart_intensity"]
+    assert [e["offender"]["pid"] for e in reports] == [a, a]  # the child that ended
 
 
 async def test_one_for_all_drops_a_temporary_sibling() -> None:
