@@ -36,6 +36,7 @@ from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop, run
 from ._process import Exit
 from ._terms import LOCAL_NODE, Atom, Badarg, ErlangError, Pid, Ref, format_term
+from . import gen_server, proc_lib, supervisor  # noqa: E402 - OTP behaviours, on the API above
 
 __all__ = [
     "ANY",
@@ -52,6 +53,7 @@ __all__ = [
     "demonitor",
     "exit",
     "format_term",
+    "gen_server",
     "is_process_alive",
     "link",
     "make_ref",
@@ -60,6 +62,7 @@ __all__ = [
     "node",
     "process_flag",
     "process_info",
+    "proc_lib",
     "processes",
     "receive",
     "register",
@@ -72,6 +75,7 @@ __all__ = [
     "spawn",
     "spawn_link",
     "spawn_monitor",
+    "supervisor",
     "unlink",
     "unregister",
     "whereis",

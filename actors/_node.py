@@ -328,6 +328,8 @@ def _finish(proc: Process, value: Any, exc: BaseException | None) -> None:
             proc.terminate(NORMAL)
     elif isinstance(exc, Exit):
         proc.terminate(exc.reason)
+    elif isinstance(exc, ErlangError) and exc.kind == "exit":  # Erlang's exit class: the term
+        proc.terminate(exc.reason)
     elif isinstance(exc, asyncio.CancelledError):
         proc.terminate(KILLED)
     else:  # the process crashed: its exception is the reason

@@ -1,0 +1,407 @@
+"""``gen_server``: OTP's generic server, with its names, return shapes and exit reasons.
+
+A *callback module* is any object whose attributes are the callbacks (a module or an
+instance): ``init(args)``, ``handle_call(request, from_, state)``,
+``handle_cast(msg, state)``, and optionally ``handle_info``, ``handle_continue``,
+``terminate(reason, state)``. Each may be a plain function or an ``async def``.
+
+Rules, as OTP 25 has them (checked with ``erl``):
+
+- ``init`` returns ``("ok", S)``, ``("ok", S, timeout | "hibernate" | ("continue", C))``,
+  ``("stop", R)`` (start gives ``("error", R)``, the process exits with R), ``"ignore"``
+  (start gives ``"ignore"``, exit ``normal``); anything else gives
+  ``("error", ("bad_return_value", Other))``; an exception gives ``("error", Reason)``.
+- A taken name gives ``("error", ("already_started", pid))``.
+- Callbacks return ``("reply", R, S[, T])``, ``("noreply", S[, T])``,
+  ``("stop", Reason, R, S)`` (``terminate`` runs, then the reply goes out) or
+  ``("stop", Reason, S)``; ``T`` is a timeout in ms (``"timeout"`` then goes to
+  ``handle_info``), ``"infinity"``, ``"hibernate"`` (a no-op here) or ``("continue", C)``.
+- A missing ``handle_call``/``handle_cast`` crashes the server (Erlang's ``undef``); a
+  missing ``handle_info`` logs ``gen_server_unhandled_info`` and keeps the state; a
+  missing ``terminate`` is ``ok``.
+- A server that traps exits and gets ``("EXIT", parent, R)`` from its starter runs
+  ``terminate(R, S)`` and exits with R; other ``EXIT`` messages go to ``handle_info``.
+- A callback that raises: ``terminate(reason, S)`` runs and the server ends with that
+  reason: the term of an `actors.exit` / ``ErlangError`` of kind ``"exit"``, else the
+  exception itself (as any process of this runtime).
+
+Deviation: a reply message is ``(Mref, Reply)`` and ``from_`` is
+``(pid, ["alias", Mref])``; as OTP's aliases, a reply that comes after the caller gave up
+(timeout or the server's death) is dropped, never left in its mailbox.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Final, NoReturn
+
+import structlog
+
+from . import proc_lib
+from ._api import demonitor, monitor, receive, register, self, send, whereis
+from ._entity import Exit
+from ._match import ANY, TIMEOUT
+from ._process import current
+from ._report import report_error, safe_repr
+from ._terms import Atom, Badarg, ErlangError, Pid
+from .atoms import DOWN, ERROR, EXIT, FUNCTION_CLAUSE, IGNORE, INFINITY, NOPROC, NORMAL, OK, PROCESS, SHUTDOWN, UNDEFINED
+from .atoms import TIMEOUT as TIMEOUT_ATOM
+
+__all__ = ["start", "start_link", "start_monitor", "call", "cast", "reply", "stop", "is_normal"]
+
+CALL: Final = Atom("$gen_call")
+CAST: Final = Atom("$gen_cast")
+SYSTEM: Final = Atom("system")
+ALIAS: Final = Atom("alias")
+GEN_SERVER: Final = Atom("gen_server")
+_CALL_FN: Final = Atom("call")
+_TERMINATE: Final = Atom("terminate")
+_CONTINUE: Final = Atom("continue")
+_HIBERNATE: Final = Atom("hibernate")
+_DEFAULT: Final = object()
+
+_log = structlog.get_logger("actors.gen_server")
+
+
+def is_normal(reason: Any) -> bool:
+    """OTP's notion of a normal end: ``normal``, ``shutdown`` or ``("shutdown", _)``."""
+    if reason.__class__ is tuple:
+        return len(reason) == 2 and reason[0] == SHUTDOWN
+    return isinstance(reason, str) and (reason == NORMAL or reason == SHUTDOWN)
+
+
+def _exit(reason: Any) -> ErlangError:
+    return ErlangError(reason, "exit")
+
+
+def reason_of(exc: BaseException) -> Any:
+    """The exit reason an exception stands for: an exit's term, else the exception."""
+    if isinstance(exc, Exit):
+        return exc.reason
+    if isinstance(exc, ErlangError) and exc.kind == "exit":
+        return exc.reason
+    return exc
+
+
+def _awaitable(r: Any) -> bool:
+    return r.__class__ is types.CoroutineType or hasattr(r, "__await__")
+
+
+async def apply(fn: Any, *args: Any) -> Any:
+    """Call a callback, plain or ``async def``, and return its value."""
+    r = fn(*args)
+    if r.__class__ is not tuple and _awaitable(r):
+        r = await r
+    return r
+
+
+def _callback(module: Any, name: str) -> Any:
+    fn = getattr(module, name, None)
+    if fn is None:
+        raise ErlangError(Atom("undef"))
+    return fn
+
+
+# -- starting ---------------------------------------------------------------------------
+
+
+def _local_name(name: Any) -> Atom | None:
+    if name is None:
+        return None
+    if name.__class__ is tuple and len(name) == 2 and name[0] == "local":
+        name = name[1]
+    if isinstance(name, str) and name != UNDEFINED:
+        return Atom(name)
+    raise Badarg()
+
+
+async def start(module: Any, args: Any, name: Any = None, *, timeout: Any = INFINITY) -> Any:
+    """``gen_server:start/3,4``: start a server (not linked) and wait for its ``init``:
+    ``("ok", pid)``, ``("error", reason)``, ``"ignore"``,
+    ``("error", ("already_started", pid))``; ``("error", "timeout")`` after `timeout` ms.
+    `name`: a name (or ``("local", name)``) to register the server under."""
+    return await proc_lib.start(_init_it, (module, args, _local_name(name), False), timeout)
+
+
+async def start_link(module: Any, args: Any, name: Any = None, *, timeout: Any = INFINITY) -> Any:
+    """``gen_server:start_link/3,4``: as `start`, linked to the caller. A server whose
+    ``init`` fails exits with the reason, which takes down a caller that does not trap
+    exits (as in Erlang)."""
+    return await proc_lib.start_link(_init_it, (module, args, _local_name(name), True), timeout)
+
+
+async def start_monitor(module: Any, args: Any, name: Any = None, *, timeout: Any = INFINITY) -> Any:
+    """``gen_server:start_monitor/3,4``: as `start`, monitored: ``("ok", (pid, ref))``;
+    on an error no monitor and no ``DOWN`` message remain."""
+    ret, ref = await proc_lib.start_monitor(_init_it, (module, args, _local_name(name), False), timeout)
+    if ret.__class__ is tuple and len(ret) == 2 and ret[0] == OK:
+        return (OK, (ret[1], ref))
+    return ret
+
+
+async def _init_it(module: Any, args: Any, name: Atom | None, linked: bool) -> None:
+    me = self()
+    if name is not None:
+        try:
+            register(name, me)
+        except ErlangError:
+            proc_lib.init_ack((ERROR, ("already_started", whereis(name))))
+            return
+    parent = proc_lib.parent() if linked else me
+    try:
+        r = await apply(_callback(module, "init"), args)
+    except Exception as e:
+        proc_lib.init_ack((ERROR, reason_of(e)))
+        _raise(e)
+    except Exit as e:
+        proc_lib.init_ack((ERROR, e.reason))
+        raise
+    timeout: Any = INFINITY
+    if r.__class__ is tuple and len(r) in (2, 3) and r[0] == OK:
+        if len(r) == 3:
+            timeout = r[2]
+        proc_lib.init_ack((OK, me))
+        await _loop(module, r[1], parent, timeout)
+        return
+    if r == IGNORE:
+        proc_lib.init_ack(IGNORE)
+        return
+    if r.__class__ is tuple and len(r) == 2 and r[0] == "stop":
+        proc_lib.init_ack((ERROR, r[1]))
+        raise Exit(r[1])
+    reason = (Atom("bad_return_value"), r)
+    proc_lib.init_ack((ERROR, reason))
+    raise Exit(reason)
+
+
+def _raise(e: BaseException) -> NoReturn:
+    """End the process for exception `e`: an exit ends it with its term; anything else
+    is re-raised, a crash (reported by the runtime) whose reason is the exception."""
+    if isinstance(e, ErlangError) and e.kind == "exit":
+        raise Exit(e.reason) from e
+    raise e  # an Exit ends the process with its reason; anything else is a crash
+
+
+# -- the server loop --------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    """A callback asked to stop: ``terminate`` runs, the reply (if any) goes, exit."""
+
+    def __init__(self, reason: Any, state: Any, from_: Any = None, reply: Any = _DEFAULT) -> None:
+        self.reason = reason
+        self.state = state
+        self.from_ = from_
+        self.reply = reply
+
+
+async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> None:
+    """Receive and dispatch until a callback stops the server or one raises."""
+    recv = current().receive
+    try:
+        while True:
+            if timeout.__class__ is tuple:  # ("continue", C)
+                r = _callback(module, "handle_continue")(timeout[1], state)
+                if r.__class__ is not tuple and _awaitable(r):
+                    r = await r
+                state, timeout = _result(r, state, None)
+                continue
+            msg = await recv((), INFINITY if timeout == _HIBERNATE else timeout)
+            if msg is TIMEOUT:
+                msg = TIMEOUT_ATOM
+            elif msg.__class__ is tuple:
+                n = len(msg)
+                tag = msg[0]
+                if n == 3 and (tag is CALL or tag == CALL):  # the hot path: a call
+                    from_ = msg[1]
+                    r = _callback(module, "handle_call")(msg[2], from_, state)
+                    if r.__class__ is not tuple and _awaitable(r):
+                        r = await r
+                    if r.__class__ is tuple and len(r) == 3 and r[0] == "reply":
+                        reply(from_, r[1])
+                        state, timeout = r[2], INFINITY
+                    else:
+                        state, timeout = _result(r, state, from_)
+                    continue
+                if n == 2 and tag == CAST:
+                    r = _callback(module, "handle_cast")(msg[1], state)
+                    if r.__class__ is not tuple and _awaitable(r):
+                        r = await r
+                    state, timeout = _result(r, state, None)
+                    continue
+                if n == 3 and tag == EXIT and msg[1] == parent:
+                    raise _Stop(msg[2], state)
+                if n == 3 and tag == SYSTEM:
+                    timeout = _system(msg, state, timeout)
+                    continue
+            handle_info = getattr(module, "handle_info", None)
+            if handle_info is None:
+                _log.warning("gen_server_unhandled_info", pid=safe_repr(self()), module=safe_repr(module), msg=safe_repr(msg))
+                timeout = INFINITY
+                continue
+            state, timeout = _result(await apply(handle_info, msg, state), state, None)
+    except _Stop as s:
+        await _terminate(module, s.reason, s.state, None, s.from_, s.reply)
+    except (Exception, Exit) as e:
+        await _terminate(module, reason_of(e), state, e)
+
+
+def _system(msg: tuple[Any, ...], state: Any, timeout: Any) -> Any:
+    req = msg[2]
+    if req.__class__ is tuple and len(req) == 2 and req[0] == _TERMINATE:
+        raise _Stop(req[1], state)
+    return timeout
+
+
+def _result(r: Any, state: Any, from_: Any) -> tuple[Any, Any]:
+    """The new ``(state, timeout)`` from a callback's return value `r`."""
+    if r.__class__ is tuple:
+        n = len(r)
+        tag = r[0] if n else None
+        if tag == "reply" and from_ is not None and n in (3, 4):
+            reply(from_, r[1])
+            return r[2], (r[3] if n == 4 else INFINITY)
+        if tag == "noreply" and n in (2, 3):
+            return r[1], (r[2] if n == 3 else INFINITY)
+        if tag == "stop":
+            if n == 4 and from_ is not None:
+                raise _Stop(r[1], r[3], from_, r[2])
+            if n == 3:
+                raise _Stop(r[1], r[2])
+    raise _Stop((Atom("bad_return_value"), r), state)
+
+
+async def _terminate(
+    module: Any, reason: Any, state: Any, exc: BaseException | None, from_: Any = None, answer: Any = _DEFAULT
+) -> NoReturn:
+    """Run ``terminate(reason, state)``, send the reply of a ``("stop", R, Reply, S)``
+    (even when terminate raised, as OTP does), report an abnormal end, end the process."""
+    fn = getattr(module, "terminate", None)
+    if fn is not None:
+        try:
+            await apply(fn, reason, state)
+        except (Exception, Exit) as e:
+            reason, exc = reason_of(e), e
+    if answer is not _DEFAULT:
+        reply(from_, answer)
+    if not is_normal(reason):
+        report_error(
+            "gen_server_terminated", pid=safe_repr(self()), module=safe_repr(module), reason=safe_repr(reason)
+        )
+    if exc is not None:
+        _raise(exc)
+    raise Exit(reason)
+
+
+# -- the client side --------------------------------------------------------------------
+
+
+def _whereis(server: Any) -> Pid | None:
+    if server.__class__ is Pid:
+        return server
+    if server.__class__ is tuple and len(server) == 2:
+        if server[0] == "local":
+            server = server[1]
+        elif server[1] == current().node.name:
+            server = server[0]
+        else:
+            return None
+    if isinstance(server, str):
+        pid = whereis(server)
+        return pid if pid.__class__ is Pid else None
+    raise Badarg()
+
+
+async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
+    """``gen_server:call/2,3``: send `request` and wait for the reply (`timeout` ms,
+    5000 by default, or ``"infinity"``). `server`: a pid, a registered name,
+    ``(name, node)`` or ``("local", name)``.
+
+    Raises `ErlangError` of kind ``"exit"``: ``("timeout", ("gen_server", "call",
+    [server, request, timeout]))``, ``("noproc", ...)`` when there is no such server,
+    ``(Reason, ...)`` when it ends with Reason before replying,
+    ``("calling_self", ...)``, ``("function_clause", ...)`` for a bad timeout (Erlang's
+    first element is ``{function_clause, Stack}``). As in Erlang, the argument list has no timeout when the
+    call gave none. No monitor, ``DOWN`` or late reply is left behind."""
+    ms = 5000 if timeout is _DEFAULT else timeout
+    if not ((ms.__class__ is int or ms.__class__ is float) and ms >= 0) and ms != INFINITY:
+        raise _exit((FUNCTION_CLAUSE, _mfa(server, request, timeout)))
+    pid = _whereis(server)
+    if pid is None:
+        raise _exit((NOPROC, _mfa(server, request, timeout)))
+    me = current()
+    if pid == me.handle:
+        raise _exit((Atom("calling_self"), _mfa(server, request, timeout)))
+    proc = pid.proc
+    if proc is not None and proc.alive and proc.node is me.node:  # inline monitor + send
+        ref = me.node.make_ref()
+        me.mark(ref)
+        me.add_monitor(ref, proc)
+        proc.deliver((CALL, (me.handle, [ALIAS, ref]), request))
+    else:
+        ref = monitor(PROCESS, pid)
+        send(pid, (CALL, (me.handle, [ALIAS, ref]), request))
+    msg = await me.receive(((ref, ANY), (DOWN, ref, ANY, ANY, ANY)), ms)
+    if msg is TIMEOUT:
+        demonitor(ref, ["flush"])
+        raise _exit((TIMEOUT_ATOM, _mfa(server, request, timeout)))
+    if msg[0] is ref:
+        if not me.remove_monitor(ref):  # it fired after the reply: drop its DOWN
+            demonitor(ref, ["flush"])
+        return msg[1]
+    raise _exit((msg[4], _mfa(server, request, timeout)))
+
+
+def _mfa(server: Any, request: Any, timeout: Any) -> tuple[Atom, Atom, list[Any]]:
+    args = [server, request] if timeout is _DEFAULT else [server, request, timeout]
+    return (GEN_SERVER, _CALL_FN, args)
+
+
+def cast(server: Any, msg: Any) -> Atom:
+    """``gen_server:cast/2``: send `msg` to ``handle_cast``; ``ok`` even when there is
+    no such server."""
+    try:
+        pid = _whereis(server)
+    except Badarg:
+        return OK
+    if pid is not None:
+        send(pid, (CAST, msg))
+    return OK
+
+
+def reply(from_: Any, reply: Any) -> Atom:
+    """``gen_server:reply/2``: answer the call `from_` (the second argument of
+    ``handle_call``), from any process; ``ok``. A caller that gave up gets nothing."""
+    pid, tag = from_
+    if tag.__class__ is list and len(tag) == 2 and tag[0] is ALIAS:
+        ref = tag[1]
+        proc = pid.proc  # the live local process, or None
+        if proc is not None and proc.alive:
+            mons = proc._monitors
+            if mons and ref in mons:
+                proc.deliver((ref, reply))
+    else:
+        try:
+            send(pid, (tag, reply))
+        except ErlangError:
+            pass
+    return OK
+
+
+async def stop(server: Any, reason: Any = NORMAL, timeout: Any = INFINITY) -> Atom:
+    """``gen_server:stop/1,3``: make the server run ``terminate(reason, state)`` and exit
+    with `reason`; ``ok``. Raises `ErlangError` of kind ``"exit"`` with ``noproc`` if
+    there is no such server, ``timeout`` if it did not end within `timeout` ms, or the
+    reason it ended with if that was another."""
+    pid = _whereis(server)
+    if pid is None:
+        raise _exit(NOPROC)
+    ref = monitor(PROCESS, pid)
+    send(pid, (SYSTEM, (self(), ref), (_TERMINATE, reason)))
+    msg = await receive((DOWN, ref, ANY, ANY, ANY), timeout=timeout)
+    if msg is TIMEOUT:
+        demonitor(ref, ["flush"])
+        raise _exit(TIMEOUT_ATOM)
+    if msg[4] == reason:
+        return OK
+    raise _exit(msg[4])
