@@ -64,8 +64,8 @@ def _error(reason: str) -> ErrorTuple:
 def _exit_function_clause(module: str, function: str, arity: int) -> ErlangError:
     """``exit:{function_clause, {M, F, A}}``: the stacktrace cut to its top frame.
 
-    Erlang's real reason carries the whole stacktrace; CONFORMANCE records it cut
-    down to the top frame, and so does this emulation.
+    Erlang's real reason carries the whole stacktrace; this emulation keeps only its
+    top frame, the part that says which clause failed.
     """
     return ErlangError(
         (Atom("function_clause"), (Atom(module), Atom(function), arity)), "exit"
@@ -188,15 +188,15 @@ def parse_address(address: Any, family: str | None = None) -> Target | ErrorTupl
 
     ``family`` is the family the options chose (``"inet"``, ``"inet6"``, ``"local"``)
     or None when they named none; then an IPv6 tuple implies ``inet6`` and
-    ``{local, Path}`` implies ``local`` (CONFORMANCE items 7, 38).
+    ``{local, Path}`` implies ``local`` (erl: an IPv6 tuple alone connects over IPv6).
 
     Returns a `Target`, or ``("error", "eafnosupport")`` when a literal does not match
-    the chosen family (``connect({127,0,0,1}, P, [inet6])``, item 38).
+    the chosen family (``connect({127,0,0,1}, P, [inet6])``).
     Raises ``Badarg(kind="exit")`` for what is not an address at all: ``{1,2,3}``,
     ``42``, ``{300,0,0,1}``, ``""``, ``''``, a binary, a string with characters
-    outside 33..126 (items 32, 36). A string or atom that is not a literal of the
-    family is a host name: ``"::1"`` without ``inet6`` resolves to nxdomain (item 38);
-    the atoms ``any`` and ``loopback`` are host names too, as in OTP 25.
+    outside 33..126. A string or atom that is not a literal of the family is a host
+    name: ``"::1"`` without ``inet6`` resolves to nxdomain, and so does ``"."``; the
+    atoms ``any`` and ``loopback`` are host names too, as in OTP 25.
     """
     if type(address) is tuple and len(address) == 2 and address[0] == "local":
         path = _local_path(address[1])
@@ -263,7 +263,7 @@ def parse_port(port: Any, op: str, family: str = "inet") -> int:
     `gen_tcp:listen/2` (op ``"listen"``); return it as an int.
 
     An atom names a service (`inet:getservbyname/2`, e.g. ``http``). Failures, as OTP
-    25's inet backend raises them (CONFORMANCE items 5, 36):
+    25's inet backend raises them:
 
     * listen: out of range (``70000``, ``-1``) or unknown service (``foo``) ->
       ``exit:badarg``; not an integer or atom -> ``error:function_clause``.
@@ -302,7 +302,7 @@ def parse_bind_address(value: Any) -> tuple[Family | None, Any] | None:
     for ``{local, Path}``, or ``(None, "any" | "loopback")`` for those atoms, whose
     address depends on the family (`inet:translate_ip/2`, see `translate_bind`).
     Returns None when the value is no bind address, strings included
-    (``{ip,"127.0.0.1"}`` is ``exit:badarg`` on inet, item 7); the caller raises.
+    (``{ip,"127.0.0.1"}`` is ``exit:badarg`` on inet); the caller raises.
     """
     if is_ipv4_tuple(value):
         return ("inet", value)

@@ -179,8 +179,9 @@ _INET_MESSAGES: Final[dict[str, str]] = {
 # getaddrinfo failures.  Erlang resolves names itself (inet_db: hosts file, then the
 # native resolver) and reports every "this name has no address" outcome as nxdomain,
 # including on a machine without DNS, where glibc answers EAI_AGAIN or EAI_NONAME
-# (CONFORMANCE item 31).  So every lookup failure that means "no answer" maps to
-# nxdomain; only failures that are about the request itself keep a POSIX reason.
+# (erl: connecting to an unknown host name gives {error,nxdomain}).  So every lookup
+# failure that means "no answer" maps to nxdomain; only failures that are about the
+# request itself keep a POSIX reason.
 _GAI_REASONS: Final[dict[int, str]] = {}
 for _name, _reason in (
     ("EAI_NONAME", "nxdomain"),
@@ -209,7 +210,7 @@ def reason_from_oserror(exc: BaseException) -> Atom:
       resolver reports it; EAI_FAMILY is ``eafnosupport``; EAI_SYSTEM uses its errno.
     * `UnicodeError`: the IDNA codec refused the name (``"."``, an empty label, a
       label over 63 characters); Erlang looks such a name up and finds nothing, so
-      ``nxdomain`` (CONFORMANCE item 32: ``"."`` gives nxdomain).
+      ``nxdomain`` (erl: ``connect(".", P, [])`` gives ``{error,nxdomain}``).
     * `TimeoutError` without an errno is a Python-side timeout (``settimeout``),
       which Erlang reports as ``timeout``; with ``ETIMEDOUT`` it is the kernel's
       ``etimedout``, kept distinct as Erlang keeps it.
