@@ -151,6 +151,13 @@ class Mailbox(Entity):
         q = self.q
         if patterns:
             i = self._start_for(patterns)
+            if i < len(q):  # the common case: the first message to look at matches
+                m = q[i]
+                if m is not _HOLE:
+                    for p in patterns:
+                        if matches(p, m):
+                            return self._take(i)
+                i += 1  # tested once: the scan below goes on after it
         else:
             i = self.head
             n = len(q)

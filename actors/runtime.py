@@ -48,6 +48,7 @@ __all__ = [
     "new_pid",
     "on_exit",
     "on_shutdown",
+    "process_of",
     "remove_entity",
     "release_memory",
     "uninterruptible",
@@ -82,6 +83,15 @@ def lookup(node: Node, handle: Any) -> Entity | None:
         return node.table.get(handle)
     except TypeError:  # not hashable: names nothing
         return None
+
+
+def process_of(node: Node, pid: Pid) -> Process | None:
+    """The live process `pid` names on `node`, or None (no table lookup: a pid knows its
+    live process)."""
+    proc = pid.proc
+    if proc is None or proc.node is not node:
+        return None
+    return proc  # type: ignore[no-any-return]
 
 
 def entities(node: Node) -> list[Entity]:

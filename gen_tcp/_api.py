@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import ports
-from actors.atoms import FUNCTION_CLAUSE, INFINITY
+from actors.atoms import FUNCTION_CLAUSE, INFINITY, OK
 from actors.runtime import ErlangError, current
 
 from . import _inet_tcp, _socket_backend
@@ -71,6 +71,12 @@ async def accept(listen_socket: Any, timeout: Any = INFINITY) -> Any:
     """``gen_tcp:accept/1,2``: ``("ok", socket)``, ``("error", "timeout")``,
     ``("error", "closed")`` when the listen socket is (or gets) closed, ``einval`` on a
     socket that is not listening. The caller becomes the new socket's owner."""
+    if listen_socket.__class__ is ports.Port:  # the hot path: a live inet listen socket
+        p = listen_socket.actor
+        if p.__class__ is ports.TcpListen and p.node is current().node and (
+            timeout.__class__ is int or timeout == "infinity"
+        ):
+            return await p.accept(timeout)
     return await backend_module(listen_socket).accept(listen_socket, timeout)
 
 
@@ -107,6 +113,11 @@ async def recv(s: Any, length: Any, timeout: Any = INFINITY) -> Any:
 async def close(s: Any) -> Any:
     """``gen_tcp:close/1``: always ``ok`` (also for a socket already closed; the socket
     backend answers ``{error, closed}`` then)."""
+    if s.__class__ is ports.Port:  # a live inet socket of this node
+        p = s.actor
+        if p is not None and p.node is current().node:
+            await ports.close(p)  # type: ignore[arg-type]
+            return OK
     return await backend_module(s).close(s)
 
 

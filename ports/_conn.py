@@ -66,6 +66,7 @@ class TcpSocket(PortActor):
         "stats",
         "send_now",
         "send",
+        "reading",
     )
 
     def __init__(
@@ -86,6 +87,7 @@ class TcpSocket(PortActor):
         self.async_failed = False
         self.error: Atom | None = None
         self.stats = Stats()
+        self.reading: bool | None = None  # what the I/O was last told: read or not
         io.bind(self)
         # gen_tcp.send: ``send_now(data)`` answers at once or `MUST_WAIT`, then ``await
         # send(data)``; the I/O strategy's own methods, bound once
@@ -255,7 +257,9 @@ class TcpSocket(PortActor):
         return self.io.shutdown(how)
 
     def _close_resources(self) -> None:
-        release_memory(self.node, self.decoder.pending())
+        pending = self.decoder.pending()
+        if pending > 65536:
+            release_memory(self.node, pending)
         self.cstate = DOWN
         w = self.waiter
         self.waiter = None

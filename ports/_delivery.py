@@ -213,11 +213,10 @@ def flow(c: TcpSocket) -> None:
     """Read while someone takes the data or the buffer has room."""
     if c.cstate is DOWN:
         return
-    c.io.want_read(
-        c.waiter is not None
-        or c.active is not False
-        or c.decoder.pending() < c.opts.read_limit
-    )
+    want = c.waiter is not None or c.active is not False or c.decoder.pending() < c.opts.read_limit
+    if want is not c.reading:  # tell the I/O only what changed
+        c.reading = want
+        c.io.want_read(want)
 
 
 def close_connection(c: TcpSocket) -> None:

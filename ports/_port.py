@@ -28,6 +28,7 @@ from actors.runtime import (
     match_by_equality,
     on_exit,
     on_shutdown,
+    process_of,
     remove_entity,
     unlink,
 )
@@ -96,7 +97,8 @@ class PortActor(Entity):
         self.links = set()
         self.alive = True
         add_entity(node, self)
-        on_shutdown(node, _close_ports)
+        if _close_ports not in node.shutdown_hooks:
+            on_shutdown(node, _close_ports)
         if self.handle.__class__ is Port:
             object.__setattr__(self.handle, "actor", self)
         self._watch_owner()
@@ -104,7 +106,7 @@ class PortActor(Entity):
     # -- the owner ---------------------------------------------------------------------
 
     def _watch_owner(self) -> None:
-        proc = lookup(self.node, self.owner)
+        proc = process_of(self.node, self.owner)
         if self.monitors_owner:
             if isinstance(proc, Process) and proc.alive:
                 on_exit(proc, self._owner_down)
@@ -115,7 +117,7 @@ class PortActor(Entity):
             link(self, proc)
 
     def _unwatch_owner(self) -> None:
-        proc = lookup(self.node, self.owner)
+        proc = process_of(self.node, self.owner)
         if proc is None:
             self.links.discard(self.owner)
         elif self.monitors_owner:
@@ -142,9 +144,8 @@ class PortActor(Entity):
     def owner_process(self) -> Process | None:
         """The owner's live `Process` (cached: the hot path of every delivery)."""
         proc = self.owner_proc
-        if proc is None or not proc.alive or proc.handle != self.owner:
-            found = lookup(self.node, self.owner)
-            proc = self.owner_proc = found if isinstance(found, Process) else None
+        if proc is None or not proc.alive or (proc.handle is not self.owner and proc.handle != self.owner):
+            proc = self.owner_proc = process_of(self.node, self.owner)
         return proc
 
     def deliver(self, msg: Any) -> None:

@@ -33,7 +33,7 @@ from actors.runtime import call_later
 
 from ._iodata import NotIodata, iodata_to_bytes
 from ._packet import encode_packet
-from ._state import DOWN, MUST_WAIT, RAW_CODE, REPORTED, SEND_ANSWERED, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
+from ._state import DOWN, MUST_WAIT, REPORTED, SEND_ANSWERED, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
 from ._timeouts import expire, timeout_seconds
 from .atoms import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ECONNRESET, ERROR, OK
 
@@ -168,7 +168,8 @@ def _not_iodata(io: TransportIO, data: Any) -> Any:
 def _write(io: TransportIO, payload: bytes) -> Any:
     """Hand `payload` (framed) to the kernel, or queue it behind what is queued."""
     port = io.port
-    frame = encode_packet(port.opts.d["packet"], payload) if port.opts.code != RAW_CODE else None
+    # only {packet, 1 | 2 | 4} puts a header in front; every other type sends as is
+    frame = encode_packet(port.opts.d["packet"], payload) if port.opts.header_size else None
     size = len(payload)
     if not io.queued and not io.holding:
         # Nothing queued: write at once ourselves, so that a failure is seen here
