@@ -38,7 +38,7 @@ from ._framing import (
     ssl_tls_term,
     uint,
 )
-from ._http import http_length, parse_http
+from ._http import http_length, http_line_end, parse_http
 
 __all__ = ["PacketDecoder"]
 
@@ -323,6 +323,8 @@ def _configure(
     hlen = 2 if code == PB2 else 4 if code == PB4 else 1
     dec._body_max = min(size or INT_MAX, INT_MAX - hlen)
     dec._window = min(buffer or NO_LIMIT, size or NO_LIMIT)
+    if code in HTTP_TYPES:  # an HTTP line's limit: packet_size, else buffer (`http_length`)
+        dec._window = size or buffer
     dec._scan = 0
     dec._join()
 
@@ -366,7 +368,9 @@ def _decode(dec: PacketDecoder, code: int, d: bytes, pos: int) -> Any:
             return None
     elif code in HTTP_TYPES:
         header = code in HEADER_TYPES or dec._state != 0
-        size, dec._scan = http_length(d, pos, end, max_plen, dec._buffer_size, header, dec._scan)
+        size = http_line_end(d, pos, dec._scan, dec._window, header) - pos  # the common line
+        if size <= 0:
+            size, dec._scan = http_length(d, pos, end, max_plen, dec._buffer_size, header, dec._scan)
         if size == 0:
             avail = end - pos
             if dec._scan < avail:
