@@ -237,6 +237,16 @@ class PacketDecoder:
                 if stop <= len(d) and stop - h <= self._body_max:
                     self._pos = stop
                     return d[h:stop]
+        elif code in HTTP_TYPES:
+            if pos >= len(d):
+                return None  # nothing buffered (as `_decode` answers)
+            state = 1 if code in HEADER_TYPES else self._state
+            j = http_line_end(d, pos, self._scan, self._window, state)
+            if j > 0:
+                self._scan = 0
+                self._pos = j
+                term, self._state = parse_http(d[pos:j], state, self._binary_http)
+                return term
         return _decode(self, code, d, pos)
 
     # -- output, many packets at once ----------------------------------------------------
@@ -274,10 +284,11 @@ class PacketDecoder:
                 out, self._pos = split_lines(d, pos, first, window, limit)
                 self._scan = 0
         append = out.append
+        http = code in HTTP_TYPES  # (`next` has their shortcut)
         # Then every other case the general way (no bytes wait aside: nothing is fed meanwhile).
         while not limit or len(out) < limit:
             try:
-                packet = _decode(self, code, self._buf, self._pos)
+                packet = self.next() if http else _decode(self, code, self._buf, self._pos)
             except PacketError:
                 if out:
                     return out
@@ -368,9 +379,7 @@ def _decode(dec: PacketDecoder, code: int, d: bytes, pos: int) -> Any:
             return None
     elif code in HTTP_TYPES:
         header = code in HEADER_TYPES or dec._state != 0
-        size = http_line_end(d, pos, dec._scan, dec._window, header) - pos  # the common line
-        if size <= 0:
-            size, dec._scan = http_length(d, pos, end, max_plen, dec._buffer_size, header, dec._scan)
+        size, dec._scan = http_length(d, pos, end, max_plen, dec._buffer_size, header, dec._scan)
         if size == 0:
             avail = end - pos
             if dec._scan < avail:

@@ -164,7 +164,7 @@ def http_line_end(data: bytes, pos: int, scan: int, limit: int, header: int) -> 
     the buffer); -1 for every other case, which `http_length` decides. ``scan`` is as
     there; ``limit`` (0: none) is ``max_plen``, or ``trunc_len`` when that is 0."""
     end = len(data)
-    i = data.find(10, pos + scan, end)
+    i = data.find(b"\n", pos + scan, end)  # (bytes.find is slower with the int 10)
     if i < 0:
         return -1
     j = i + 1
