@@ -33,14 +33,20 @@ BODY_TIMEOUT: Final = 30_000
 ONCE: Final = [("active", "once")]
 TO_RAW: Final = [("packet", "raw")]
 TO_HTTP: Final = [("packet", "http_bin")]
-STATUS: Final = {
-    200: b"HTTP/1.1 200 OK\r\n",
-    400: b"HTTP/1.1 400 Bad Request\r\n",
-    404: b"HTTP/1.1 404 Not Found\r\n",
-    413: b"HTTP/1.1 413 Payload Too Large\r\n",
+BODIES: Final = {
+    200: (b"200 OK", b"Hello world"),
+    400: (b"400 Bad Request", b"Bad Request"),
+    404: (b"404 Not Found", b"Not Found"),
+    413: (b"413 Payload Too Large", b"Payload Too Large"),
 }
-HELLO: Final = b"Hello world"
-NOT_FOUND: Final = b"Not Found"
+CONNECTION: Final = {"close": b"Connection: close\r\n", "keep-alive": b"Connection: keep-alive\r\n", "": b""}
+#: Every response this server sends, ready to go: (status, Connection header) -> bytes.
+RESPONSES: Final = {
+    (status, conn): b"HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n%s\r\n%s"
+    % (line, len(body), header, body)
+    for status, (line, body) in BODIES.items()
+    for conn, header in CONNECTION.items()
+}
 
 
 async def serve(sock: Any) -> None:
@@ -56,7 +62,7 @@ async def serve(sock: Any) -> None:
             return
         packet = msg[2]
         if packet[0] != "http_request":
-            await respond(sock, 400, b"Bad Request", (1, 1), False)
+            await respond(sock, 400, (1, 1), False)
             return
         _, method, uri, version = packet
         keep = version >= (1, 1)
@@ -72,7 +78,7 @@ async def serve(sock: Any) -> None:
             if packet == "http_eoh":
                 break
             if packet[0] != "http_header":
-                await respond(sock, 400, b"Bad Request", (1, 1), False)
+                await respond(sock, 400, (1, 1), False)
                 return
             field = packet[2]
             if field == "Connection":
@@ -80,19 +86,19 @@ async def serve(sock: Any) -> None:
             elif field == "Content-Length":
                 n = content_length(packet[4])
                 if n is None:
-                    await respond(sock, 400, b"Bad Request", (1, 1), False)
+                    await respond(sock, 400, (1, 1), False)
                     return
                 length = n
         if length > MAX_BODY:
-            await respond(sock, 413, b"Payload Too Large", (1, 1), False)
+            await respond(sock, 413, (1, 1), False)
             return
         if length > 0 and not await read_body(sock, length):
             await gen_tcp.close(sock)
             return
         if method == "GET" and uri == ("abs_path", b"/"):
-            ok = await respond(sock, 200, HELLO, version, keep)
+            ok = await respond(sock, 200, version, keep)
         else:
-            ok = await respond(sock, 404, NOT_FOUND, version, keep)
+            ok = await respond(sock, 404, version, keep)
         if not ok:
             return
         await setopts(sock, ONCE)
@@ -108,18 +114,10 @@ async def read_body(sock: Any, length: int) -> bool:
     return True
 
 
-async def respond(sock: Any, status: int, body: bytes, version: tuple[int, int], keep: bool) -> bool:
+async def respond(sock: Any, status: int, version: tuple[int, int], keep: bool) -> bool:
     """Send the response; close the socket unless `keep` (returns `keep`)."""
-    if not keep:
-        conn = b"Connection: close\r\n"
-    elif version < (1, 1):
-        conn = b"Connection: keep-alive\r\n"
-    else:
-        conn = b""
-    await gen_tcp.send(sock, [
-        STATUS[status], b"Content-Type: text/plain\r\nContent-Length: ", b"%d\r\n" % len(body),
-        conn, b"\r\n", body,
-    ])
+    conn = "close" if not keep else "keep-alive" if version < (1, 1) else ""
+    await gen_tcp.send(sock, RESPONSES[status, conn])
     if not keep:
         await gen_tcp.close(sock)
     return keep
