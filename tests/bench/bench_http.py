@@ -11,8 +11,10 @@ its Erlang twin ``http_server.erl`` (``erl +S 1 -noshell``). Both are pinned to 
 - ``ab -k``: ApacheBench, 50 concurrent HTTP/1.0 keep-alive connections;
 - ``ab``: ApacheBench without keep-alive (a connection per request).
 
-Prints requests/s for ours and Erlang and the ratio; each figure is the best of
-``ROUNDS`` runs taken in interleaved rounds. A client that is not installed (Debian: wrk,
+Prints requests/s for ours and Erlang and the ratio, and each server's CPU time per
+request (which load from elsewhere on the machine disturbs less than the rate; where the
+client is the bottleneck, as when pipelining, it is the figure that tells the servers
+apart); each figure is the best of ``ROUNDS`` runs taken in interleaved rounds. A client that is not installed (Debian: wrk,
 apache2-utils) is skipped with a line that says so. The target is >= 0.7x Erlang with
 keep-alive. Run with ``make bench`` (``python -m tests.bench http``) or
 ``python tests/bench/bench_http.py``; ``BENCH_HTTP_SECONDS`` sets wrk's window (default 3).
@@ -98,6 +100,12 @@ class Server:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time so far (taskset and erl exec the server: same pid)."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def _run(argv: list[str], server: Server) -> str:
     r = subprocess.run(_pin(CLIENT_CORE) + argv, capture_output=True, text=True, timeout=120)
@@ -106,15 +114,16 @@ def _run(argv: list[str], server: Server) -> str:
     return r.stdout
 
 
-def wrk(server: Server, script: str | None) -> float:
+def wrk(server: Server, script: str | None) -> tuple[float, int]:
     argv = ["wrk", "-t1", f"-c{CONNS}", f"-d{SECONDS}s"] + (["-s", script] if script else [])
     out = _run(argv + [URL.format(port=server.port)], server)
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk against {server.name} saw errors:\n{out}")
-    return float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rate = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return rate, int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
 
 
-def ab(server: Server, keep_alive: bool) -> float:
+def ab(server: Server, keep_alive: bool) -> tuple[float, int]:
     n = AB_REQUESTS if keep_alive else AB_CLOSE_REQUESTS
     argv = ["ab", "-q", "-c", str(CONNS), "-n", str(n)] + (["-k"] if keep_alive else [])
     out = _run(argv + [URL.format(port=server.port)], server)
@@ -123,10 +132,18 @@ def ab(server: Server, keep_alive: bool) -> float:
         raise RuntimeError(f"ab against {server.name} saw errors:\n{out}")
     if keep_alive and f"Keep-Alive requests:    {n}" not in out:
         raise RuntimeError(f"ab -k against {server.name}: connections were not kept:\n{out}")
-    return float(re.search(r"Requests per second:\s*([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return float(re.search(r"Requests per second:\s*([\d.]+)", out).group(1)), n  # type: ignore[union-attr]
 
 
-def modes(lua: str) -> list[tuple[str, str, bool, Callable[[Server], float]]]:
+def measure(server: Server, run: Callable[[Server], tuple[float, int]]) -> tuple[float, float]:
+    """One client run: requests/s, and the server's CPU time per request in microseconds
+    (a figure that other load on the machine disturbs less than the rate)."""
+    cpu = server.cpu_seconds()
+    rate, requests = run(server)
+    return rate, 1e6 * (server.cpu_seconds() - cpu) / max(requests, 1)
+
+
+def modes(lua: str) -> list[tuple[str, str, bool, Callable[[Server], tuple[float, int]]]]:
     """(label, tool, keep-alive, run) for each client mode."""
     return [
         ("wrk keep-alive -c50", "wrk", True, lambda s: wrk(s, None)),
@@ -156,7 +173,8 @@ def main() -> dict[str, bool]:
         if ebin is not None:
             servers.append(Server("erlang", ["erl", "+S", "1", "-noshell", "-pa", ebin, "-run",
                                              "http_server", "main", "0", str(ACCEPTORS)]))
-        print(f"  {'client mode':<28} {'ours':>9} {'Erlang':>9} {'ratio':>7}  target", flush=True)
+        print("  CPU us/req: the server's CPU time (user + system) per request, ours/Erlang (best run)")
+        print(f"  {'client mode':<28} {'ours':>9} {'Erlang':>9} {'ratio':>7}  {'CPU us/req':<11}  target", flush=True)
         try:
             for s in servers:
                 s.start()
@@ -166,10 +184,14 @@ def main() -> dict[str, bool]:
                           f"(Debian package {'apache2-utils' if tool == 'ab' else tool})", flush=True)
                     continue
                 best = {s.name: 0.0 for s in servers}
+                cpu = {s.name: float("inf") for s in servers}
                 for _ in range(ROUNDS):
                     for s in servers:
-                        best[s.name] = max(best[s.name], run(s))
+                        rate, us = measure(s, run)
+                        best[s.name] = max(best[s.name], rate)
+                        cpu[s.name] = min(cpu[s.name], us)
                 ours, erl = best["ours"], best.get("erlang")
+                cpu_s = f"{cpu['ours']:.1f}/" + (f"{cpu['erlang']:.1f}" if erl else "-")
                 ratio = ours / erl if erl else None
                 verdict = ""
                 if keep and ratio is not None:
@@ -178,7 +200,7 @@ def main() -> dict[str, bool]:
                     verdict = f"{'met' if ok else 'MISSED'} (>= {TARGET}x)"
                 erl_s = f"{erl:>9,.0f}" if erl else f"{'n/a':>9}"
                 ratio_s = f"{ratio:>6.2f}x" if ratio is not None else f"{'n/a':>7}"
-                print(f"  {label:<28} {ours:>9,.0f} {erl_s} {ratio_s}  {verdict}", flush=True)
+                print(f"  {label:<28} {ours:>9,.0f} {erl_s} {ratio_s}  {cpu_s:<11}  {verdict}", flush=True)
         finally:
             for s in servers:
                 s.stop()
