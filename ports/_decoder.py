@@ -38,7 +38,7 @@ from ._framing import (
     ssl_tls_term,
     uint,
 )
-from ._http import http_length, parse_http
+from ._http import http_length, http_line_end, parse_http
 
 __all__ = ["PacketDecoder"]
 
@@ -237,6 +237,16 @@ class PacketDecoder:
                 if stop <= len(d) and stop - h <= self._body_max:
                     self._pos = stop
                     return d[h:stop]
+        elif code in HTTP_TYPES:
+            if pos >= len(d):
+                return None  # nothing buffered (as `_decode` answers)
+            state = 1 if code in HEADER_TYPES else self._state
+            j = http_line_end(d, pos, self._scan, self._window, state)
+            if j > 0:
+                self._scan = 0
+                self._pos = j
+                term, self._state = parse_http(d[pos:j], state, self._binary_http)
+                return term
         return _decode(self, code, d, pos)
 
     # -- output, many packets at once ----------------------------------------------------
@@ -274,10 +284,11 @@ class PacketDecoder:
                 out, self._pos = split_lines(d, pos, first, window, limit)
                 self._scan = 0
         append = out.append
+        http = code in HTTP_TYPES  # (`next` has their shortcut)
         # Then every other case the general way (no bytes wait aside: nothing is fed meanwhile).
         while not limit or len(out) < limit:
             try:
-                packet = _decode(self, code, self._buf, self._pos)
+                packet = self.next() if http else _decode(self, code, self._buf, self._pos)
             except PacketError:
                 if out:
                     return out
@@ -323,6 +334,8 @@ def _configure(
     hlen = 2 if code == PB2 else 4 if code == PB4 else 1
     dec._body_max = min(size or INT_MAX, INT_MAX - hlen)
     dec._window = min(buffer or NO_LIMIT, size or NO_LIMIT)
+    if code in HTTP_TYPES:  # an HTTP line's limit: packet_size, else buffer (`http_length`)
+        dec._window = size or buffer
     dec._scan = 0
     dec._join()
 

@@ -1,0 +1,215 @@
+"""HTTP/1.1 under real clients (wrk, ab) beside the same server in Erlang/OTP.
+
+The server under test is ``examples/http_server.py`` (8 acceptors, one process per
+connection, ``{packet, http_bin}``, ``{active, once}``), in its own OS process; beside it
+its Erlang twin ``http_server.erl`` (``erl +S 1 -noshell``). Both are pinned to core 0
+(``taskset``), the clients to core 1. Every request is ``GET /`` answered 200
+"Hello world". Client modes:
+
+- ``wrk keep-alive``: ``wrk -t1 -c50``, HTTP/1.1, one request in flight per connection;
+- ``wrk pipelined``: the same with a Lua script that writes 16 requests at a time;
+- ``ab -k``: ApacheBench, 50 concurrent HTTP/1.0 keep-alive connections;
+- ``ab``: ApacheBench without keep-alive (a connection per request).
+
+Prints requests/s for ours and Erlang and the ratio, and each server's CPU time per
+request (which load from elsewhere on the machine disturbs less than the rate; where the
+client is the bottleneck, as when pipelining, it is the figure that tells the servers
+apart); each figure is the best of ``ROUNDS`` runs taken in interleaved rounds. A client that is not installed (Debian: wrk,
+apache2-utils) is skipped with a line that says so. The target is >= 0.7x Erlang with
+keep-alive. Run with ``make bench`` (``python -m tests.bench http``) or
+``python tests/bench/bench_http.py``; ``BENCH_HTTP_SECONDS`` sets wrk's window (default 3).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+URL = "http://127.0.0.1:{port}/"
+SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "3"))
+ROUNDS = 2
+CONNS = 50
+AB_REQUESTS = 20_000
+AB_CLOSE_REQUESTS = 10_000  # one connection each: fewer, so TIME_WAIT stays small
+PIPELINE = 16
+ACCEPTORS = 8
+SERVER_CORE = "0"
+CLIENT_CORE = "1"
+TARGET = 0.7  # keep-alive modes, vs Erlang
+
+PIPELINE_LUA = """\
+init = function(args)
+   local r = {}
+   for i = 1, %d do r[i] = wrk.format(nil, "/") end
+   req = table.concat(r)
+end
+request = function() return req end
+"""
+
+
+def _pin(core: str) -> list[str]:
+    return ["taskset", "-c", core] if shutil.which("taskset") else []
+
+
+def _python() -> str:
+    venv = os.path.join(ROOT, ".venv", "bin", "python")
+    return venv if os.path.exists(venv) else sys.executable
+
+
+@dataclass
+class Server:
+    """A server in its own OS process, pinned to the server core; prints "port N"."""
+
+    name: str
+    argv: list[str]
+    proc: subprocess.Popen[str] = field(init=False)
+    port: int = field(init=False, default=0)
+
+    def start(self) -> Server:
+        env = dict(os.environ, PYTHONPATH=ROOT)  # this checkout's packages, not an installed copy
+        self.proc = subprocess.Popen(
+            _pin(SERVER_CORE) + self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith("port "):
+            self.proc.kill()
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise RuntimeError(f"{self.name} did not start: {line!r} {err[-2000:]}")
+        self.port = int(line.split()[1])
+        return self
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time so far (taskset and erl exec the server: same pid)."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _run(argv: list[str], server: Server) -> str:
+    r = subprocess.run(_pin(CLIENT_CORE) + argv, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0 or not server.alive():
+        raise RuntimeError(f"{argv[0]} against {server.name} failed: {r.stdout[-1000:]} {r.stderr[-1000:]}")
+    return r.stdout
+
+
+def wrk(server: Server, script: str | None) -> tuple[float, int]:
+    argv = ["wrk", "-t1", f"-c{CONNS}", f"-d{SECONDS}s"] + (["-s", script] if script else [])
+    out = _run(argv + [URL.format(port=server.port)], server)
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk against {server.name} saw errors:\n{out}")
+    rate = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return rate, int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+
+
+def ab(server: Server, keep_alive: bool) -> tuple[float, int]:
+    n = AB_REQUESTS if keep_alive else AB_CLOSE_REQUESTS
+    argv = ["ab", "-q", "-c", str(CONNS), "-n", str(n)] + (["-k"] if keep_alive else [])
+    out = _run(argv + [URL.format(port=server.port)], server)
+    failed = re.search(r"Failed requests:\s*(\d+)", out)
+    if failed is None or failed.group(1) != "0" or "Non-2xx" in out:
+        raise RuntimeError(f"ab against {server.name} saw errors:\n{out}")
+    if keep_alive and f"Keep-Alive requests:    {n}" not in out:
+        raise RuntimeError(f"ab -k against {server.name}: connections were not kept:\n{out}")
+    return float(re.search(r"Requests per second:\s*([\d.]+)", out).group(1)), n  # type: ignore[union-attr]
+
+
+def measure(server: Server, run: Callable[[Server], tuple[float, int]]) -> tuple[float, float]:
+    """One client run: requests/s, and the server's CPU time per request in microseconds
+    (a figure that other load on the machine disturbs less than the rate)."""
+    cpu = server.cpu_seconds()
+    rate, requests = run(server)
+    return rate, 1e6 * (server.cpu_seconds() - cpu) / max(requests, 1)
+
+
+def modes(lua: str) -> list[tuple[str, str, bool, Callable[[Server], tuple[float, int]]]]:
+    """(label, tool, keep-alive, run) for each client mode."""
+    return [
+        ("wrk keep-alive -c50", "wrk", True, lambda s: wrk(s, None)),
+        (f"wrk pipelined x{PIPELINE} -c50", "wrk", True, lambda s: wrk(s, lua)),
+        ("ab -k -c50", "ab", True, lambda s: ab(s, True)),
+        ("ab (no keep-alive) -c50", "ab", False, lambda s: ab(s, False)),
+    ]
+
+
+def main() -> dict[str, bool]:
+    met: dict[str, bool] = {}
+    with tempfile.TemporaryDirectory(prefix="bench_http_") as tmp:
+        lua = os.path.join(tmp, "pipeline.lua")
+        with open(lua, "w") as f:
+            f.write(PIPELINE_LUA % PIPELINE)
+        ebin = None
+        if shutil.which("erlc") and shutil.which("erl"):
+            subprocess.run(["erlc", "-o", tmp, os.path.join(HERE, "http_server.erl")], check=True)
+            ebin = tmp
+        pinned = "servers on core 0, clients on core 1" if shutil.which("taskset") else "unpinned"
+        print(f"HTTP/1.1 GET / -> 200 \"Hello world\", requests/s, best of {ROUNDS} interleaved runs; {pinned}")
+        print(f"  ours: examples/http_server.py, {ACCEPTORS} acceptors, {{packet, http_bin}}, "
+              "{active, once}, own OS process")
+        print("  Erlang: tests/bench/http_server.erl, erl +S 1 -noshell" + ("" if ebin else " -- NOT INSTALLED, skipped"))
+        servers = [Server("ours", [_python(), os.path.join(ROOT, "examples", "http_server.py"),
+                                   "--port", "0", "--acceptors", str(ACCEPTORS)])]
+        if ebin is not None:
+            servers.append(Server("erlang", ["erl", "+S", "1", "-noshell", "-pa", ebin, "-run",
+                                             "http_server", "main", "0", str(ACCEPTORS)]))
+        print("  CPU us/req: the server's CPU time (user + system) per request, ours/Erlang (best run)")
+        print(f"  {'client mode':<28} {'ours':>9} {'Erlang':>9} {'ratio':>7}  {'CPU us/req':<11}  target", flush=True)
+        try:
+            for s in servers:
+                s.start()
+            for label, tool, keep, run in modes(lua):
+                if shutil.which(tool) is None:
+                    print(f"  {label:<28} skipped: {tool} is not installed "
+                          f"(Debian package {'apache2-utils' if tool == 'ab' else tool})", flush=True)
+                    continue
+                best = {s.name: 0.0 for s in servers}
+                cpu = {s.name: float("inf") for s in servers}
+                for _ in range(ROUNDS):
+                    for s in servers:
+                        rate, us = measure(s, run)
+                        best[s.name] = max(best[s.name], rate)
+                        cpu[s.name] = min(cpu[s.name], us)
+                ours, erl = best["ours"], best.get("erlang")
+                cpu_s = f"{cpu['ours']:.1f}/" + (f"{cpu['erlang']:.1f}" if erl else "-")
+                ratio = ours / erl if erl else None
+                verdict = ""
+                if keep and ratio is not None:
+                    ok = ratio >= TARGET
+                    met[label] = ok
+                    verdict = f"{'met' if ok else 'MISSED'} (>= {TARGET}x)"
+                erl_s = f"{erl:>9,.0f}" if erl else f"{'n/a':>9}"
+                ratio_s = f"{ratio:>6.2f}x" if ratio is not None else f"{'n/a':>7}"
+                print(f"  {label:<28} {ours:>9,.0f} {erl_s} {ratio_s}  {cpu_s:<11}  {verdict}", flush=True)
+        finally:
+            for s in servers:
+                s.stop()
+    if met:
+        print("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()))
+    return met
+
+
+if __name__ == "__main__":
+    if __package__ in (None, ""):
+        sys.path.insert(0, ROOT)
+    main()
