@@ -32,6 +32,7 @@ from ._api import (
     unregister,
     whereis,
 )
+from ._etf import binary_to_term, term_to_binary
 from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop, run
 from ._process import Exit
@@ -48,6 +49,7 @@ __all__ = [
     "Node",
     "Pid",
     "Ref",
+    "binary_to_term",
     "cancel_timer",
     "demonitor",
     "exit",
@@ -72,6 +74,7 @@ __all__ = [
     "spawn",
     "spawn_link",
     "spawn_monitor",
+    "term_to_binary",
     "unlink",
     "unregister",
     "whereis",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
+from ._etf import register_handle
 from ._match import PLAIN
 from ._node import Node
 from ._process import Entity, Process, current, current_or_none
@@ -46,6 +47,7 @@ __all__ = [
     "new_pid",
     "on_exit",
     "on_shutdown",
+    "register_handle",
     "remove_entity",
     "uninterruptible",
     "unlink",

@@ -28,6 +28,7 @@ from actors.runtime import (
     match_by_equality,
     on_exit,
     on_shutdown,
+    register_handle,
     remove_entity,
     unlink,
 )
@@ -60,6 +61,7 @@ class Port(Handle):
 
 
 match_by_equality(Port)  # a socket handle in a receive pattern matches by equality
+register_handle("port", Port)  # ports travel in the external term format
 
 
 def _close_ports(node: Node) -> None:
