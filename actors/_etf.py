@@ -138,7 +138,7 @@ def _ref(t: Ref, out: bytearray) -> None:
 
 def _port(t: Any, out: bytearray) -> None:
     number = t.number
-    if number < 0x100000000:
+    if number < 0x10000000:  # OTP 25 writes NEW_PORT_EXT up to 28 bits, V4_PORT_EXT beyond
         out += b"Y" + _atom_bytes(t.node) + _pack_II(number, 0)
     else:
         out += b"x" + _atom_bytes(t.node) + _pack_QI(number, 0)
