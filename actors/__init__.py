@@ -32,6 +32,7 @@ from ._api import (
     unregister,
     whereis,
 )
+from ._etf import binary_to_term, term_to_binary
 from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop, run
 from ._process import Exit
@@ -49,6 +50,7 @@ __all__ = [
     "Node",
     "Pid",
     "Ref",
+    "binary_to_term",
     "cancel_timer",
     "demonitor",
     "exit",
@@ -76,6 +78,7 @@ __all__ = [
     "spawn_link",
     "spawn_monitor",
     "supervisor",
+    "term_to_binary",
     "unlink",
     "unregister",
     "whereis",

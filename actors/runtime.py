@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
+from ._etf import register_handle
 from ._match import PLAIN
 from ._memory import BIG_BUFFER
 from ._memory import release_soon as _release_soon
@@ -49,6 +50,7 @@ __all__ = [
     "on_exit",
     "on_shutdown",
     "process_of",
+    "register_handle",
     "remove_entity",
     "release_memory",
     "uninterruptible",

@@ -29,6 +29,7 @@ from actors.runtime import (
     on_exit,
     on_shutdown,
     process_of,
+    register_handle,
     remove_entity,
     unlink,
 )
@@ -61,6 +62,7 @@ class Port(Handle):
 
 
 match_by_equality(Port)  # a socket handle in a receive pattern matches by equality
+register_handle("port", Port)  # ports travel in the external term format
 
 
 def _close_ports(node: Node) -> None:
