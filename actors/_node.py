@@ -334,12 +334,15 @@ def _finish(proc: Process, value: Any, exc: BaseException | None) -> None:
     else:  # the process crashed: its exception is the reason
         if proc.alive:
             proc.crash = exc
+            links, queued = list(proc.links), proc.queue_len()
             proc.terminate(exc)  # first: ending never depends on the report
             try:
                 initial_call: Any = proc.initial_call
+                ancestors = proc.dictionary.get("$ancestors")
             except Exception:  # noqa: BLE001 - a function whose repr raises
-                initial_call = None
-            report_crash(proc.handle, proc.name, initial_call, exc)
+                initial_call = ancestors = None
+            report_crash(proc.handle, proc.name, initial_call, exc, links=links,
+                         message_queue_len=queued, ancestors=ancestors)
         if not isinstance(exc, Exception):
             raise exc
 
