@@ -131,3 +131,13 @@ def test_pytest_asyncio_in_auto_mode_stops_the_run_naming_the_conflict(tmp_path:
     )
     assert r.returncode == 4, r.stdout + r.stderr
     assert "pytest-asyncio runs in auto mode" in r.stderr and "asyncio_mode = strict" in r.stderr
+
+
+def test_a_round_trip_from_sync_code(node: actors.Node) -> None:
+    """The README's example of the node fixture, as written there."""
+
+    async def ping() -> Any:
+        actors.send(actors.self(), "pong")
+        return await actors.receive("pong", timeout=1000)
+
+    assert node.call(ping, timeout=5) == "pong"
