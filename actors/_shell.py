@@ -42,6 +42,7 @@ from ._shell_term import PromptSafe, Terminal
 from ._sync import ProcessGone, ProcessRunner, SyncModule, blocking_namespace
 from ._terms import Atom, ErlangError, format_term
 from ._watchdog import Watchdog
+from .atoms import EXIT
 from .logs import configure_shell_logging
 
 __all__ = ["Shell", "main", "ATOM_NAMES", "parse_args"]
@@ -168,6 +169,11 @@ class Shell(code.InteractiveConsole):
             line = traceback.format_exception_only(exc)[-1].strip()
             print(f"** syntax error: {line}", file=self.out)
 
+    def _failed(self, exc: BaseException, reason: Any) -> None:
+        """As erl: the value of a failed command is ``{'EXIT', Reason}`` (for v(N))."""
+        self.last_exc = exc
+        self.results[self.count] = (EXIT, reason)
+
     def runcode(self, code: types.CodeType) -> None:
         self.count += 1
         self._renew_if_dead()
@@ -185,12 +191,12 @@ class Shell(code.InteractiveConsole):
             self.runner.exit_process(e.reason)
             self._renew_if_dead()
         except ErlangError as e:
-            self.last_exc = e
+            self._failed(e, e.reason)
             print(f"** exception {e.kind}: {_format_reason(e.reason)}", file=self.out)
         except (KeyboardInterrupt, concurrent.futures.CancelledError):
             print("KeyboardInterrupt (call cancelled)", file=self.out)
         except BaseException as e:
-            self.last_exc = e
+            self._failed(e, e)
             print(f"** exception error: {_one_line(e)}", file=self.out)
         finally:
             sys.displayhook = hook

@@ -111,10 +111,13 @@ def test_shell_session(shell: Session) -> None:
 
 
 def test_errors_are_one_line_and_tb_shows_the_user_frames(shell: Session, tmp_path: Path) -> None:
-    """A Python exception prints as erl prints an error, in one line; tb() shows the
-    traceback of the user's code without the runtime's frames."""
+    """A Python exception prints as erl prints an error (``** exception error: ...``),
+    here in one line; tb() shows the traceback of the user's code without the
+    runtime's frames. As in erl, v(N) of a failed command is ``{'EXIT', Reason}``."""
     shell.define("def f():", "    return 1 / 0")
     assert shell.run("f()") == "** exception error: ZeroDivisionError: division by zero  (tb() shows where)"
+    # erl: the value of a failed command is {'EXIT', Reason}
+    assert shell.run("v(-1)") == "{'EXIT',ZeroDivisionError('division by zero')}"
     tb = shell.run("tb()")
     assert tb.splitlines()[0] == "Traceback (most recent call last):"
     assert "in f" in tb and tb.endswith("ZeroDivisionError: division by zero")

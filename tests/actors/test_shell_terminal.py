@@ -108,3 +108,27 @@ def test_help_and_unknown_flags() -> None:
     assert "--step-limit" in r.stdout
     r = subprocess.run([sys.executable, "-m", "actors", "--frobnicate"], capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "unrecognized arguments: --frobnicate" in r.stderr
+
+
+def test_output_of_a_process_is_printed_above_the_line_being_typed(tmp_path: Path) -> None:
+    """A process printing while the user types: the line goes above the prompt, the
+    prompt and the typed text are drawn again, and the typed command still runs."""
+    flag = tmp_path / "go"
+    s = Session(tmp_path / "history")
+    try:
+        s.define(
+            "async def later(path):",
+            "    while not os.path.exists(path):",
+            "        await sleep(10)",
+            "    print('hello from a process')",
+        )
+        s.run("import os")
+        s.run(f"P = spawn(later, {str(flag)!r})")
+        s.child.send("40 + ")
+        s.child.expect_exact("40 + ")
+        flag.touch()  # the process prints now, while "40 + " is on the line
+        s.child.expect_exact("hello from a process\r\n")
+        s.child.expect(r"\d+> 40 \+ ")  # the prompt and the typed text, drawn again
+        assert s.run("2") == "42"
+    finally:
+        s.close()
