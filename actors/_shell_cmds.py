@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import threading
 import traceback
 from typing import TYPE_CHECKING, Any, Callable, Final
 
@@ -60,6 +61,11 @@ class _ExitCommand:
         self.commands = commands
 
     def __call__(self, *args: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            # in a process defined at the prompt: Erlang's exit/1,2 only, never a quit
+            if self.erlang_exit is None or not args:
+                raise TypeError(f"{self.name}() with no argument leaves the shell; in a process use exit(Reason)")
+            return self.erlang_exit(*args)
         if not args or self.erlang_exit is None:
             return self.commands.q()
         return self.erlang_exit(*args)
