@@ -20,6 +20,7 @@ import types
 from typing import Any, Awaitable, Callable, TypeVar
 
 from ._entity import Entity, Exit
+from ._interrupt import not_a_function, sigint_stops
 from ._process import Process
 from ._registry import Registry
 from ._report import report_crash, report_error, safe_repr
@@ -27,7 +28,7 @@ from ._sched import Scheduler
 from ._signals import ExitSignals
 from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref
 from ._timer import Timers
-from .atoms import BADARG, KILLED, NORMAL
+from .atoms import KILLED, NORMAL
 
 __all__ = ["Node", "run", "new_event_loop"]
 
@@ -112,7 +113,7 @@ class Node:
     ) -> tuple[Process, Ref | None]:
         """Create a process running ``fn(*args)``; optionally linked or monitored."""
         if not callable(fn):
-            raise ErlangError(BADARG)
+            raise not_a_function(fn)
         pid = self.new_pid()
         proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
@@ -129,7 +130,7 @@ class Node:
     def spawn_plain(self, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> Pid:
         """`spawn` without link or monitor, the hot path of `actors.spawn`; the pid."""
         if not callable(fn):
-            raise ErlangError(BADARG)
+            raise not_a_function(fn)
         pid = self.new_pid()
         proc = Process(self, pid, fn, len(args))
         self.table[pid] = proc
@@ -335,12 +336,15 @@ def _finish(proc: Process, value: Any, exc: BaseException | None) -> None:
     else:  # the process crashed: its exception is the reason
         if proc.alive:
             proc.crash = exc
+            links, queued = list(proc.links), proc.queue_len()
             proc.terminate(exc)  # first: ending never depends on the report
             try:
                 initial_call: Any = proc.initial_call
+                ancestors = proc.dictionary.get("$ancestors")
             except Exception:  # noqa: BLE001 - a function whose repr raises
-                initial_call = None
-            report_crash(proc.handle, proc.name, initial_call, exc)
+                initial_call = ancestors = None
+            report_crash(proc.handle, proc.name, initial_call, exc, links=links,
+                         message_queue_len=queued, ancestors=ancestors)
         if not isinstance(exc, Exception):
             raise exc
 
@@ -354,7 +358,15 @@ def run(fn: Callable[..., Awaitable[T]], *args: Any, node_name: str = LOCAL_NODE
     ports closed.
     """
     node = Node(node_name)
-    try:
-        return node.loop.run_until_complete(node.run_process(fn, *args))
-    finally:
-        node.close()
+    main = node.loop.create_task(node.run_process(fn, *args))
+    with sigint_stops(node.loop, main) as interrupted:
+        try:
+            return node.loop.run_until_complete(main)
+        except asyncio.CancelledError:
+            if not interrupted:
+                raise
+        finally:
+            node.close()
+            if main.done() and not main.cancelled():
+                main.exception()  # retrieved: an interrupted run ends without a stray report
+    raise KeyboardInterrupt

@@ -15,6 +15,7 @@ import contextvars
 from typing import TYPE_CHECKING, Any, Callable
 
 from ._entity import Entity, Exit
+from ._interrupt import NOT_A_PROCESS_HINT
 from ._report import report_error, safe_repr
 from ._signals import Signals
 from ._terms import Atom, ErlangError, Pid
@@ -32,7 +33,9 @@ def current() -> Process:
     try:
         return _current.get()
     except LookupError:
-        raise ErlangError(Atom("not_a_process")) from None
+        err = ErlangError(Atom("not_a_process"))
+        err.add_note(NOT_A_PROCESS_HINT)
+        raise err from None
 
 
 def current_or_none() -> Process | None:

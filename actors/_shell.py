@@ -4,37 +4,48 @@ The node runs on a thread of its own; the REPL's thread acts as one process of i
 process with no coroutine of its own, see `Node.new_external_process`) through
 `ProcessRunner`. Every API function is in the namespace without ``await`` (made by
 `blocking_namespace`, never restated), with what the ``actors.shell`` entry points add
-(``gen_tcp`` and ``inet``), the common atoms as names, and erl's shell helpers:
-``flush()``, ``self()``, ``i()``, ``regs()``, ``q()``.
+(``gen_tcp`` and ``inet``), the common atoms as names, and erl's shell commands
+(`actors._shell_cmds`). ``import actors`` at the prompt gives the same synchronous
+modules. Top-level ``await`` runs a coroutine as the shell's process, so what it opens
+(a listen socket) belongs to the shell, as after ``echo:start()`` in erl.
 
-As in ``erl``: an exit signal that kills the shell's process prints
-``** exception exit: Reason`` and the shell goes on with a fresh process (a new pid);
-``exit(Reason)`` at the prompt does the same; errors Erlang raises print
-``** exception error: Reason``. Ctrl-C while a call blocks (``receive()``) cancels it.
+As in ``erl``: prompts are numbered (``v(N)`` is the value of command N); results,
+``flush()`` and ``i()`` print terms in Erlang's notation; an exit signal that kills the
+shell's process prints ``** exception exit: Reason`` and the shell goes on with a fresh
+process; errors print as ``** exception error: ...`` in one line (``tb()`` shows the
+Python traceback). Ctrl-C cancels a blocking call. A process step that holds the loop
+for longer than the step limit is killed by the watchdog (`actors._watchdog`).
 Unlike erl, a Python exception at the prompt keeps the shell's process (and mailbox).
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
 import builtins
 import code
-import datetime
+import concurrent.futures
 import importlib.metadata
+import inspect
+import signal
 import sys
+import traceback
 import types
-from typing import Any, Callable, Final, MutableMapping, TextIO
-
-import structlog
+from typing import Any, Final, TextIO
 
 import actors
 
 from ._node import Node
-from ._process import Exit, Process
-from ._sync import ProcessGone, ProcessRunner, blocking_namespace
+from ._process import Exit
+from ._shell_cmds import Commands, Quit
+from ._shell_term import PromptSafe, Terminal
+from ._sync import ProcessGone, ProcessRunner, SyncModule, blocking_namespace
 from ._terms import Atom, ErlangError, format_term
-from .atoms import OK
+from ._watchdog import Watchdog
+from .atoms import EXIT
+from .logs import configure_shell_logging
 
-__all__ = ["Shell", "main", "ATOM_NAMES"]
+__all__ = ["Shell", "main", "ATOM_NAMES", "parse_args"]
 
 ATOM_NAMES: Final = (
     "ok error true false undefined infinity normal kill killed shutdown noproc "
@@ -50,6 +61,12 @@ ATOM_NAMES: Final = (
 
 EXCLUDED: Final = ("run", "new_event_loop")  # they start nodes of their own
 
+BARRIER_SECONDS: Final = 1.0
+"""How long the prompt waits for the node to settle after a statement."""
+
+SHELL_EXTENSIONS: Final = "actors.shell"
+"""The entry-point group through which other packages add names to the shell."""
+
 
 def _shadows_builtin(name: str) -> bool:
     return hasattr(builtins, name) or name in {"true", "false"}
@@ -58,11 +75,18 @@ def _shadows_builtin(name: str) -> bool:
 class Shell(code.InteractiveConsole):
     """The REPL: runs each statement with the runner's process as ``self()``."""
 
-    def __init__(self, node: Node, out: TextIO | None = None) -> None:
+    def __init__(self, node: Node, out: TextIO | PromptSafe | None = None) -> None:
         self.node = node
         self.out = out or sys.stdout
         self.runner = ProcessRunner(node, "shell")
+        self.commands = Commands(self)
+        self.results: dict[int, Any] = {}
+        self.count = 0  # the number of the command being run
+        self.last_exc: BaseException | None = None
+        self.prompt_stream: PromptSafe | None = None
+        self.modules: dict[str, SyncModule] = {}
         super().__init__(self._namespace(), filename="<shell>")
+        self.compile.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
     # -- the namespace ------------------------------------------------------------------
 
@@ -78,65 +102,56 @@ class Shell(code.InteractiveConsole):
         # entry points: ``extend(namespace, wrap)``, wrap making a module synchronous.
         for ep in importlib.metadata.entry_points(group=SHELL_EXTENSIONS):
             ep.load()(ns, lambda module: blocking_namespace(module, self.runner))
-        ns.update(flush=self.flush, i=self.i, regs=self.regs, q=self.q)
+        self.modules = {v.__name__: v for v in ns.values() if isinstance(v, SyncModule)}
+        for name, module in self.modules.items():  # gen_tcp.inet as an attribute too
+            parent, _, leaf = name.rpartition(".")
+            if parent in self.modules and not hasattr(self.modules[parent], leaf):
+                setattr(self.modules[parent], leaf, module)
+        commands = self.commands.names(sync_actors.exit)
+        ns.update(commands)
+        ns["__builtins__"] = dict(vars(builtins), __import__=self._import, **commands)
         return ns
 
-    # -- erl's shell helpers ------------------------------------------------------------
+    def _import(self, name: str, globals: Any = None, locals: Any = None,
+                fromlist: Any = (), level: int = 0) -> Any:
+        """``import actors`` (or gen_tcp, inet) at the prompt: the synchronous module
+        the prompt already offers; any other import as usual."""
+        module = builtins.__import__(name, globals, locals, fromlist, level)
+        if level == 0 and globals is self.locals:
+            key = name if fromlist else name.partition(".")[0]
+            return self.modules.get(key, module)
+        return module
 
-    def _on_loop(self, fn: Callable[[], Any]) -> Any:
+    # -- running statements -------------------------------------------------------------
+
+    def on_loop(self, fn: Any) -> Any:
+        """Run plain ``fn()`` on the loop thread; its result."""
         self._renew_if_dead()
         return self.node.call_soon(fn)
 
-    def flush(self) -> Atom:
-        """``flush()``: print and drop every message in the shell's mailbox; ``ok``."""
-        proc = self.runner.process
-        for msg in self._on_loop(lambda: proc.extract(lambda m: True)):
-            print(f"Shell got {format_term(msg)}", file=self.out)
-        return OK
+    def raw_input(self, prompt: str = "") -> str:
+        if prompt == sys.ps1:
+            prompt = f"{self.count + 1}> "
+        safe = self.prompt_stream
+        if safe is not None:
+            safe.prompt = prompt
+        try:
+            return input(prompt)
+        finally:
+            if safe is not None:
+                safe.prompt = None
 
-    def i(self) -> Atom:
-        """``i()``: one line per process: pid, initial call, messages, status, name."""
-
-        def collect() -> list[tuple[str, str, int, str, str]]:
-            rows = []
-            me = self.runner.process
-            for p in sorted(self.node.processes(), key=lambda p: p.handle):
-                status = "running" if p is me else _status(p)
-                call = "{}:{}/{}".format(*p.initial_call)
-                rows.append((repr(p.handle), call, p.queue_len(), status, p.name or ""))
-            return rows
-
-        rows = self._on_loop(collect)
-        print(f"{'Pid':<12} {'Initial Call':<44} {'Msgs':>5} {'Status':<9} Registered", file=self.out)
-        for pid, call, msgs, status, name in rows:
-            print(f"{pid:<12} {call:<44} {msgs:>5} {status:<9} {name}", file=self.out)
-        print(f"Total: {len(rows)} processes", file=self.out)
-        return OK
-
-    def regs(self) -> Atom:
-        """``regs()``: the registered processes: name, pid, initial call, messages."""
-
-        def collect() -> list[tuple[str, str, str, int]]:
-            rows = []
-            for name, h in sorted(self.node.names.items()):
-                p = self.node.table.get(h)
-                if isinstance(p, Process):
-                    call = "{}:{}/{}".format(*p.initial_call)
-                    rows.append((name, repr(h), call, p.queue_len()))
-            return rows
-
-        rows = self._on_loop(collect)
-        print(f"** Registered procs on node {self.node.name} **", file=self.out)
-        print(f"{'Name':<24} {'Pid':<12} {'Initial Call':<44} {'Msgs':>5}", file=self.out)
-        for name, pid, call, msgs in rows:
-            print(f"{name:<24} {pid:<12} {call:<44} {msgs:>5}", file=self.out)
-        return OK
-
-    def q(self) -> None:
-        """``q()``: leave the shell (and stop the node)."""
-        raise SystemExit(0)
-
-    # -- running statements -------------------------------------------------------------
+    def display(self, value: Any) -> None:
+        """Print a result in Erlang's notation and keep it for ``v(N)``."""
+        if value is None:
+            return
+        self.results[self.count] = value
+        if inspect.iscoroutine(value):
+            value.close()
+            print("** a coroutine, not run: write await before the call to run it as the "
+                  "shell's process", file=self.out)
+            return
+        print(format_term(value), file=self.out)
 
     def _exception_exit(self, reason: Any) -> None:
         print(f"** exception exit: {_format_reason(reason)}", file=self.out)
@@ -147,10 +162,27 @@ class Shell(code.InteractiveConsole):
         except ProcessGone as e:
             self._exception_exit(e.reason)
 
+    def showsyntaxerror(self, filename: str | None = None, **kwargs: Any) -> None:
+        exc = sys.exc_info()[1]
+        if exc is not None:
+            self.last_exc = exc
+            line = traceback.format_exception_only(exc)[-1].strip()
+            print(f"** syntax error: {line}", file=self.out)
+
+    def _failed(self, exc: BaseException, reason: Any) -> None:
+        """As erl: the value of a failed command is ``{'EXIT', Reason}`` (for v(N))."""
+        self.last_exc = exc
+        self.results[self.count] = (EXIT, reason)
+
     def runcode(self, code: types.CodeType) -> None:
+        self.count += 1
         self._renew_if_dead()
+        hook, sys.displayhook = sys.displayhook, self.display
         try:
-            exec(code, self.locals)
+            if code.co_flags & inspect.CO_COROUTINE:
+                self.runner.call(types.FunctionType(code, self.locals))
+            else:
+                exec(code, self.locals)
         except SystemExit:
             raise
         except ProcessGone as e:
@@ -159,11 +191,15 @@ class Shell(code.InteractiveConsole):
             self.runner.exit_process(e.reason)
             self._renew_if_dead()
         except ErlangError as e:
+            self._failed(e, e.reason)
             print(f"** exception {e.kind}: {_format_reason(e.reason)}", file=self.out)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, concurrent.futures.CancelledError):
             print("KeyboardInterrupt (call cancelled)", file=self.out)
-        except BaseException:
-            self.showtraceback()
+        except BaseException as e:
+            self._failed(e, e)
+            print(f"** exception error: {_one_line(e)}", file=self.out)
+        finally:
+            sys.displayhook = hook
         # let what the statement set off run (a linked crash), then report a death;
         # a node busy for long (a process that never awaits) must not hang the prompt
         try:
@@ -174,6 +210,11 @@ class Shell(code.InteractiveConsole):
         self._renew_if_dead()
 
 
+def _one_line(exc: BaseException) -> str:
+    text = traceback.format_exception_only(exc)[0].strip().replace("\n", " ")
+    return text + "  (tb() shows where)"
+
+
 def _format_reason(reason: Any) -> str:
     """A reason as erl prints it; a plain str given as a reason is shown as the atom."""
     if type(reason) is str:
@@ -181,62 +222,65 @@ def _format_reason(reason: Any) -> str:
     return format_term(reason)
 
 
-def _status(p: Process) -> str:
-    if p.recv_wait or p.awaiting is not None:
-        return "waiting"
-    return "runnable"
-
-
-def _erl_like_renderer(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> str:
-    """Render log events for the shell; a crash as erl's error report."""
-    now = datetime.datetime.now().strftime("%d-%b-%Y::%H:%M:%S.%f")
-    if event.get("event") == "process_crashed":
-        return (
-            f"=ERROR REPORT==== {now} ===\n"
-            f"Error in process {event.get('pid')} with exit value:\n"
-            f"{event.get('traceback', event.get('reason'))}"
-        )
-    level = event.pop("level", "info")
-    name = event.pop("event", "")
-    rest = " ".join(f"{k}={v}" for k, v in event.items())
-    return f"=={level.upper()} REPORT==== {now} ===\n{name} {rest}"
-
-
-def configure_logging(stream: TextIO | None = None) -> None:
-    """Log as the shell shows it: erl-style reports on stderr."""
-    structlog.configure(
-        processors=[structlog.processors.add_log_level, _erl_like_renderer],
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
-        cache_logger_on_first_use=False,
-    )
-
-
-BARRIER_SECONDS: Final = 5.0
-"""How long the prompt waits for the node to settle after a statement."""
-
-SHELL_EXTENSIONS: Final = "actors.shell"
-"""The entry-point group through which other packages add names to the shell."""
-
 BANNER: Final = (
     "actors shell on node {node} (Python {py}). The calling thread is process {pid}.\n"
     "Every API function works without await: spawn, send, receive, link, monitor, ...\n"
-    "flush(), self(), i(), regs() as in erl; q() or Ctrl-D quits; Ctrl-C cancels a call."
+    "help() lists the shell's commands; q(), exit() or Ctrl-D quits; Ctrl-C cancels a call."
 )
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m actors",
+        description="The actors shell: a Python REPL whose thread is a process of a running "
+        "node, with erl's shell commands (help() at the prompt lists them).",
+        epilog="History is kept in ~/.erlports_history (ACTORS_SHELL_HISTORY names another "
+        "file; set it empty to keep none).",
+    )
+    p.add_argument(
+        "--step-limit", type=float, default=5.0, metavar="SECONDS",
+        help="kill a process whose step holds the node longer than this (never awaits); "
+        "0 turns the watchdog off (default 5)",
+    )
+    return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the shell until Ctrl-D or ``q()``; returns the exit status."""
-    configure_logging()
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     node = Node().start()
+    out = PromptSafe(sys.stdout, Terminal({}))
+    err = PromptSafe(sys.stderr, out.terminal)
+    configure_shell_logging(err)
+    watchdog = Watchdog(node, args.step_limit, lambda text: print(text, file=err)).start()
+    saved = sys.stdout, signal.getsignal(signal.SIGINT)
     try:
-        shell = Shell(node)
+        shell = Shell(node, out)
+        shell.prompt_stream = out
+        terminal = out.terminal = Terminal(shell.locals)
+        err.terminal = terminal
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            watchdog.urgent()  # a process holding the node is killed at once
+            raise KeyboardInterrupt
+
+        sys.stdout = out
+        signal.signal(signal.SIGINT, on_sigint)
         banner = BANNER.format(
             node=node.name, py=sys.version.split()[0], pid=repr(shell.runner.process.handle)
         )
         try:
             shell.interact(banner=banner, exitmsg="")
         except SystemExit as e:
-            return int(e.code or 0)
+            return int(e.code or 0) if not isinstance(e, Quit) else 0
+        finally:
+            terminal.save()
         return 0
     finally:
+        sys.stdout = saved[0]
+        watchdog.urgent()
         node.stop()
+        watchdog.stop()
+        signal.signal(signal.SIGINT, saved[1])
+
+

@@ -1,11 +1,17 @@
 """pytest plugin for tests of processes and ports, loaded automatically with the package.
 
 - An ``async def`` test marked ``@pytest.mark.actors`` (or every one, with the ini option
-  ``actors_auto = true``) runs as the first process of a fresh node.
+  ``actors_auto = true``) runs as the first process of a fresh node. Its async fixtures
+  (function scope) run in that process before the test, their teardown after it, so a
+  listen socket a fixture opens belongs to the test's process.
 - Such a test fails if it leaves a process or a port alive, or a file descriptor open:
   processes still alive when it returns get a short grace period, watched with monitors,
   to finish what they were told to do; then they are reported, killed and the test fails.
-- `assert_receive` / `refute_receive` check the mailbox in the spirit of ExUnit.
+- `assert_receive` / `refute_receive` check the mailbox in the spirit of ExUnit; a failure
+  shows the patterns and the mailbox in Erlang's notation, each message with the first
+  element where it differs from the pattern.
+- With pytest-asyncio in auto mode, both plugins would claim every async test: the run
+  stops at once with a message naming the conflict.
 - The ``node`` fixture gives a synchronous test a running node on a thread of its own;
   the ``no_fd_leak`` fixture fails a test that leaves a file descriptor open.
 """
@@ -24,9 +30,19 @@ from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop
 from ._process import Process, current
 from ._terms import format_term
+from ._test_report import describe_port, fd_leaks, first_difference, format_pattern, mismatch_report
 from .atoms import DOWN
 
-__all__ = ["assert_receive", "refute_receive", "run_isolated", "open_fds", "LeakError"]
+__all__ = [
+    "assert_receive",
+    "refute_receive",
+    "run_isolated",
+    "open_fds",
+    "LeakError",
+    "format_pattern",
+    "first_difference",
+    "mismatch_report",
+]
 
 GRACE_MS = 2000
 
@@ -51,33 +67,30 @@ def open_fds() -> dict[int, str]:
     return fds
 
 
-def _fd_leaks(before: dict[int, str], after: dict[int, str]) -> list[str]:
-    return [f"fd {fd} -> {target}" for fd, target in sorted(after.items()) if before.get(fd) != target]
-
-
 async def assert_receive(*patterns: Any, timeout: int = 1000) -> Any:
     """Wait up to `timeout` ms for a message matching any of `patterns`; return it.
 
-    Fails the test, showing the mailbox, if none arrives.
+    Fails the test if none arrives, showing the patterns and the mailbox in Erlang's
+    notation (``_`` for `ANY`), each message with where it first differs.
     """
+    __tracebackhide__ = True
     from ._api import receive
 
     msg = await receive(*(patterns or (ANY,)), timeout=timeout)
     if msg is TIMEOUT:
-        me = current()
-        shown = ", ".join(format_term(m) for m in me.messages()) or "(empty)"
-        pats = ", ".join(format_term(p) for p in patterns)
-        raise AssertionError(f"no message matching {pats} within {timeout} ms; mailbox: {shown}")
+        raise AssertionError(mismatch_report(patterns or (ANY,), current().messages(), timeout))
     return msg
 
 
 async def refute_receive(*patterns: Any, timeout: int = 100) -> None:
     """Fail the test if a message matching any of `patterns` arrives within `timeout` ms."""
+    __tracebackhide__ = True
     from ._api import receive
 
     msg = await receive(*(patterns or (ANY,)), timeout=timeout)
     if msg is not TIMEOUT:
-        raise AssertionError(f"unexpected message {format_term(msg)}")
+        pats = " or ".join(format_pattern(p) for p in patterns or (ANY,))
+        raise AssertionError(f"unexpected message {format_term(msg)} matching {pats}")
 
 
 async def _leftovers(node: Node, me: Process) -> list[str]:
@@ -105,18 +118,65 @@ async def _leftovers(node: Node, me: Process) -> list[str]:
     ]
     for e in list(node.table.values()):
         if not isinstance(e, Process):
-            leaks.append(f"port {e.handle!r}")
+            leaks.append(describe_port(e))
     return leaks
 
 
+class AsyncFixture:
+    """An async fixture of an actors test, set up later as the test's process."""
+
+    def __init__(self, name: str, func: Any, kwargs: dict[str, Any]) -> None:
+        self.name = name
+        self.func = func
+        self.kwargs = kwargs
+        self.started = False
+        self.value: Any = None
+
+    async def setup(self, teardowns: list[Any]) -> Any:
+        if not self.started:
+            kwargs = {k: await _resolve(v, teardowns) for k, v in self.kwargs.items()}
+            result = self.func(**kwargs)
+            if inspect.isasyncgen(result):
+                self.value = await result.__anext__()
+                teardowns.append((self.name, result))
+            else:
+                self.value = await result
+            self.started = True
+        return self.value
+
+
+async def _resolve(value: Any, teardowns: list[Any]) -> Any:
+    return await value.setup(teardowns) if isinstance(value, AsyncFixture) else value
+
+
+async def _teardown(teardowns: list[Any]) -> None:
+    while teardowns:
+        name, agen = teardowns.pop()
+        try:
+            await agen.__anext__()
+        except StopAsyncIteration:
+            continue
+        await agen.aclose()
+        raise AssertionError(f"async fixture {name!r} yielded more than once")
+
+
 def run_isolated(fn: Any, kwargs: dict[str, Any]) -> Any:
-    """Run ``fn(**kwargs)`` as the first process of a fresh node; fail on any leak."""
+    """Run ``fn(**kwargs)`` as the first process of a fresh node; fail on any leak.
+
+    Arguments that are `AsyncFixture` are set up first, in that process, and torn down
+    after `fn` returns or fails, before the leak check."""
+    __tracebackhide__ = True
     before = open_fds()
     node = Node()
     leaks: list[str] = []
 
     async def main() -> Any:
-        result = await fn(**kwargs)
+        teardowns: list[Any] = []
+        try:
+            args = {k: await _resolve(v, teardowns) for k, v in kwargs.items()}
+            result = await fn(**args)
+        finally:
+            await _teardown(teardowns)
         leaks.extend(await _leftovers(node, current()))
         return result
 
@@ -124,10 +184,18 @@ def run_isolated(fn: Any, kwargs: dict[str, Any]) -> Any:
         result = node.loop.run_until_complete(node.run_process(main))
     finally:
         node.close()
-    leaks.extend(_fd_leaks(before, open_fds()))
+    leaks.extend(fd_leaks(before, open_fds()))
     if leaks:
         raise LeakError("test left behind: " + "; ".join(leaks))
     return result
+
+
+def _is_actors_test(item: Any) -> bool:
+    return (
+        isinstance(item, pytest.Function)
+        and inspect.iscoroutinefunction(item.obj)
+        and bool(item.config.getini("actors_auto") or item.get_closest_marker("actors"))
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -146,17 +214,58 @@ def pytest_configure(config: pytest.Config) -> None:
     warm.run_until_complete(asyncio.sleep(0))
     warm.close()
     config.addinivalue_line("markers", "actors: run this async test as a process on a fresh node")
+    _check_pytest_asyncio(config)
+
+
+def _check_pytest_asyncio(config: pytest.Config) -> None:
+    """pytest-asyncio in auto mode wraps every async test before this plugin sees it,
+    so none would run as a process: stop the run with what to change."""
+    if not config.pluginmanager.hasplugin("asyncio"):
+        return
+    try:
+        mode = config.getoption("asyncio_mode", None) or config.getini("asyncio_mode")
+    except ValueError:
+        return
+    if str(mode) == "auto":
+        raise pytest.UsageError(
+            "pytest-asyncio runs in auto mode, which takes every async test away from the "
+            "actors plugin (their tests would not run as processes). Set asyncio_mode = "
+            "strict (and mark pytest-asyncio's tests with @pytest.mark.asyncio), or disable "
+            "it with -p no:asyncio."
+        )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Any:
+    """An async fixture of an actors test: deferred, to run as the test's process."""
+    func = fixturedef.func
+    if not (inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)):
+        return None
+    item = getattr(request, "_pyfuncitem", None)
+    if not _is_actors_test(item):
+        return None  # pytest reports the async fixture it cannot run
+    if fixturedef.scope != "function":
+        pytest.fail(
+            f"async fixture {fixturedef.argname!r} has scope {fixturedef.scope!r}: an async "
+            "fixture runs in the test's own process on the test's own node, so it must be "
+            "function-scoped",
+            pytrace=False,
+        )
+    if request.instance is not None and hasattr(func, "__get__"):
+        func = func.__get__(request.instance)
+    kwargs = {name: request.getfixturevalue(name) for name in fixturedef.argnames}
+    value = AsyncFixture(fixturedef.argname, func, kwargs)
+    fixturedef.cached_result = (value, fixturedef.cache_key(request), None)
+    return value
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    fn = pyfuncitem.obj
-    if not inspect.iscoroutinefunction(fn):
-        return None
-    if not (pyfuncitem.config.getini("actors_auto") or pyfuncitem.get_closest_marker("actors")):
+    __tracebackhide__ = True
+    if not _is_actors_test(pyfuncitem):
         return None
     names = pyfuncitem._fixtureinfo.argnames
-    run_isolated(fn, {name: pyfuncitem.funcargs[name] for name in names})
+    run_isolated(pyfuncitem.obj, {name: pyfuncitem.funcargs[name] for name in names})
     return True
 
 
@@ -165,7 +274,7 @@ def no_fd_leak() -> Iterator[None]:
     """Fail the test if it leaves a file descriptor open."""
     before = open_fds()
     yield
-    leaks = _fd_leaks(before, open_fds())
+    leaks = fd_leaks(before, open_fds())
     if leaks:
         raise LeakError("test left behind: " + "; ".join(leaks))
 

@@ -1,11 +1,17 @@
 """An echo server built as Erlang builds one: an acceptor pool, one process per connection.
 
     python examples/echo_server.py --port 5678 --acceptors 8 --packet 0 --active once
+    python -m erlports_examples.echo_server --port 5678     # after pip install erlports
+    erlports-echo-server --port 5678                        # the same, as a console script
 
 Each acceptor blocks in ``gen_tcp.accept`` on the shared listen socket; when it gets a
 connection it spawns a fresh acceptor to take its place and serves the connection
 itself, echoing every packet back. Flags choose the framing (``--packet``), the active
 mode (``--active``) and the ``buffer`` option.
+
+A port that cannot be listened on (taken, or out of range) ends the program with one
+line on stderr and exit status 1 (2 for a bad flag); Ctrl-C stops it quietly (status
+130): the node kills every process and closes every socket.
 """
 
 from __future__ import annotations
@@ -23,10 +29,39 @@ from gen_tcp import inet
 log = structlog.get_logger("echo_server")
 
 
+class ListenError(Exception):
+    """`start` could not listen: ``reason`` is the error term (``eaddrinuse``...)."""
+
+    def __init__(self, port: int, reason: Any) -> None:
+        super().__init__(f"cannot listen on port {port}: {inet.format_error(reason)} ({reason})")
+        self.reason = reason
+
+
+def _int(value: str, flag: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+
+
+def _port(value: str) -> int:
+    n = _int(value, "--port")
+    if not 0 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"{n} is not a TCP port (0..65535; 0 picks a free one)")
+    return n
+
+
+def _count(value: str) -> int:
+    n = _int(value, "--acceptors")
+    if n < 1:
+        raise argparse.ArgumentTypeError("--acceptors needs at least 1")
+    return n
+
+
 def _active(value: str) -> Any:
     if value in ("once", "true"):
         return "once" if value == "once" else True
-    n = int(value)
+    n = _int(value, "--active")
     if not 1 <= n <= 32767:
         raise argparse.ArgumentTypeError("--active N needs 1..32767")
     return n
@@ -35,7 +70,7 @@ def _active(value: str) -> Any:
 def _packet(value: str) -> Any:
     if value == "line":
         return "line"
-    n = int(value)
+    n = _int(value, "--packet")
     if n not in (0, 1, 2, 4):
         raise argparse.ArgumentTypeError("--packet is one of 0, 1, 2, 4, line")
     return n
@@ -65,7 +100,8 @@ async def acceptor(listen_sock: Any, active: Any) -> None:
     """Accept one connection, hand the pool a replacement acceptor, serve it."""
     result = await gen_tcp.accept(listen_sock)
     if result[0] != "ok":
-        log.info("acceptor_stopped", reason=result[1])
+        if result[1] != "closed":  # closed: the server is stopping
+            log.warning("acceptor_stopped", reason=result[1])
         return
     actors.spawn(acceptor, listen_sock, active)
     await serve(result[1], active)
@@ -78,35 +114,56 @@ async def start(port: int, acceptors: int, packet: Any, active: Any, buffer: int
         opts.append(("buffer", buffer))
     ok, ls = await gen_tcp.listen(port, opts)
     if ok != "ok":
-        raise SystemExit(f"listen failed: {inet.format_error(ls)}")
+        raise ListenError(port, ls)
     for _ in range(acceptors):
         actors.spawn(acceptor, ls, active)
     return ls
 
 
-async def main(args: argparse.Namespace) -> None:
-    ls = await start(args.port, args.acceptors, args.packet, args.active, args.buffer)
+async def serve_forever(args: argparse.Namespace) -> str | None:
+    """Start the server and serve until interrupted; an error line if it cannot start."""
+    try:
+        ls = await start(args.port, args.acceptors, args.packet, args.active, args.buffer)
+    except ListenError as e:
+        return str(e)
     _, port = await inet.port(ls)
     print(f"echo server on port {port}: {args.acceptors} acceptors, packet {args.packet}, "
           f"active {args.active}", flush=True)
     if args.packet == 0:
         print(f"try it: nc localhost {port}", flush=True)
     await actors.receive()  # serve until interrupted (the listen socket dies with us)
+    return None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, not the usage block
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--port", type=int, default=5678)
-    p.add_argument("--acceptors", type=int, default=8)
-    p.add_argument("--packet", type=_packet, default=0, help="0, 1, 2, 4 or line")
-    p.add_argument("--active", type=_active, default="once", help="once, true or N")
+    p = _Parser(prog="echo_server", description=__doc__.splitlines()[0])
+    p.add_argument("--port", type=_port, default=5678, help="TCP port, 0 for any free one (default 5678)")
+    p.add_argument("--acceptors", type=_count, default=8, help="acceptor processes (default 8)")
+    p.add_argument("--packet", type=_packet, default=0, help="framing: 0, 1, 2, 4 or line (default 0)")
+    p.add_argument("--active", type=_active, default="once", help="once, true or N (default once)")
     p.add_argument("--buffer", type=int, default=None, help="the buffer option, in bytes")
     return p.parse_args(argv)
 
 
-if __name__ == "__main__":
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+def main(argv: list[str] | None = None) -> int:
+    """Run the server from the command line; the exit status."""
+    args = parse(sys.argv[1:] if argv is None else argv)
+    if not structlog.is_configured():
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     try:
-        actors.run(main, parse(sys.argv[1:]))
+        error = actors.run(serve_forever, args)
     except KeyboardInterrupt:
-        pass
+        return 130
+    if error is not None:
+        print(f"echo_server: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from . import inet
 from ._api import accept, close, connect, controlling_process, listen, recv, send, shutdown
+from ._docs import document
+
+document(connect=connect, listen=listen, setopts=inet.setopts)
 
 __all__ = [
     "accept",
