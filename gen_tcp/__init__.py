@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import inet
 from ._api import accept, close, connect, controlling_process, listen, recv, send, shutdown
+from . import ranch  # noqa: E402 - the listener, on the API above
 
 __all__ = [
     "accept",
@@ -16,6 +17,7 @@ __all__ = [
     "controlling_process",
     "inet",
     "listen",
+    "ranch",
     "recv",
     "send",
     "shutdown",
