@@ -7,7 +7,7 @@ accept/terminate counters of each connection supervisor (Ranch's ``counters``). 
 process of a node runs on the node's thread, so the processes of the tree read and
 write their record directly, as Ranch's processes use a public ETS table.
 
-``ranch_sup`` (a ``one_for_one`` supervisor, intensity 1 in 5 s, as Ranch's) is started
+``ranch_sup`` (a ``one_for_one`` supervisor, intensity 1 in 5 s, registered, as Ranch's) is started
 by the first `start_listener` of a node and stops when the last listener is stopped, so
 a node without listeners has no process of the listener's.
 """
@@ -18,10 +18,12 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from actors import Badarg, Node, Pid, gen_server, is_process_alive, supervisor
+from actors import ANY, Atom, Badarg, Node, Pid, gen_server, is_process_alive, monitor, receive, supervisor
 from actors.runtime import current
 
-__all__ = ["Listener", "NodeTable", "table", "lookup"]
+__all__ = ["Listener", "NodeTable", "table", "lookup", "top_sup", "stop_top_sup_if_idle", "TOP"]
+
+TOP = Atom("ranch_sup")
 
 
 @dataclass
@@ -86,16 +88,17 @@ def lookup(ref: Any) -> Listener:
 
 
 async def top_sup() -> Pid:
-    """The node's ``ranch_sup``, started when there is none (or it died)."""
+    """The node's ``ranch_sup`` (registered under that name), started when there is
+    none (or it died)."""
     t = table()
-    if t.sup is None or not is_process_alive(t.sup):
+    while t.sup is None or not is_process_alive(t.sup):
         t.listeners.clear()  # a dead ranch_sup took its listeners with it
-        ok, pid = await supervisor.start(_TopSup(), None)
-        if t.sup is None or not is_process_alive(t.sup):  # no one else started one meanwhile
-            t.sup = pid
-        else:
-            await gen_server.stop(pid)
-    assert t.sup is not None
+        r = await supervisor.start(_TopSup(), None, TOP)
+        if r[0] == "ok":
+            t.sup = r[1]
+        elif r[1][0] == "already_started":  # the previous one is still stopping
+            ref = monitor("process", r[1][1])
+            await receive(("DOWN", ref, ANY, ANY, ANY))
     return t.sup
 
 

@@ -132,3 +132,10 @@ async def conns(ref: Any) -> list[Pid]:
 async def wait_down(pid: Pid) -> Any:
     ref = actors.monitor("process", pid)
     return (await assert_receive(("DOWN", ref, "process", pid, ANY), timeout=5000))[4]
+
+
+async def kill(pid: Pid) -> Any:
+    """Kill `pid` and wait for it to be gone; its exit reason (``killed``)."""
+    ref = actors.monitor("process", pid)
+    actors.exit(pid, "kill")
+    return (await assert_receive(("DOWN", ref, "process", pid, ANY), timeout=5000))[4]
