@@ -41,6 +41,7 @@ class Listener:
     port: int | None = None  # the port first listened on: a resume takes it again
     conns_sups: dict[int, Pid] = field(default_factory=dict)
     counters: list[int] = field(default_factory=list)  # [accept_1, terminate_1, accept_2, ...]
+    embedded: bool = False  # started through child_spec, under the user's supervisor
 
     def conns_sup_for(self, acceptor_id: int) -> Pid:
         """The connection supervisor of acceptor `acceptor_id` (Ranch: round robin)."""
@@ -106,7 +107,7 @@ async def stop_top_sup_if_idle() -> None:
     """Stop ``ranch_sup`` once no listener is left or starting."""
     t = table()
     sup = t.sup
-    if sup is not None and not t.listeners and t.starting == 0:
+    if sup is not None and t.starting == 0 and all(e.embedded for e in t.listeners.values()):
         t.sup = None
         if is_process_alive(sup):
             await gen_server.stop(sup, "shutdown")

@@ -27,12 +27,16 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable, Final
 
-from actors import ANY, Atom, Badarg, ErlangError, Pid, demonitor, exit, receive, self, send, sleep, spawn_monitor
+from actors import ANY, Atom, Badarg, ErlangError, Pid, demonitor, exit, is_process_alive, receive, self, send, sleep, spawn_monitor
 from actors import supervisor
 
 from . import _ranch_conns_sup as conns_sup
 from . import _ranch_proxy_header as proxy_header
+from ._ranch_handshake import handshake, recv_proxy_header, remove_connection
 from ._ranch_listener_sup import ACCEPTORS_SUP, CONNS_SUP_SUP, ListenerSup
+from ._ranch_options import nonneg_int as _nonneg_int
+from ._ranch_options import normalize as _normalize
+from ._ranch_options import validate as _validate
 from ._ranch_server import Listener, lookup, stop_top_sup_if_idle, table, top_sup
 from ._ranch_tcp import RanchTcp, tcp
 
@@ -42,7 +46,7 @@ __all__ = [
     "get_addr", "get_port", "get_connections", "get_max_connections", "set_max_connections",
     "get_transport_options", "set_transport_options", "get_protocol_options",
     "set_protocol_options", "info", "procs", "wait_for_connections", "remove_connection",
-    "handshake", "recv_proxy_header",
+    "handshake", "recv_proxy_header", "child_spec",
 ]
 
 _OK: Final = Atom("ok")
@@ -54,50 +58,47 @@ _OPS: Final[dict[str, Callable[[int, int], bool]]] = {
 }
 
 
-# -- options ----------------------------------------------------------------------------
-
-
-def _normalize(trans_opts: Any) -> dict[str, Any]:
-    return dict(trans_opts) if isinstance(trans_opts, dict) else {"socket_opts": list(trans_opts)}
-
-
-def _nonneg_int(v: Any) -> bool:
-    return v.__class__ is int and v >= 0
-
-
-_VALID: Final[dict[str, Callable[[Any], bool]]] = {
-    "connection_type": lambda v: v in ("worker", "supervisor"),
-    "handshake_timeout": lambda v: v == _INF or _nonneg_int(v),
-    "max_connections": lambda v: v == _INF or _nonneg_int(v),
-    "num_acceptors": lambda v: v.__class__ is int and v > 0,
-    "num_conns_sups": lambda v: v.__class__ is int and v > 0,
-    "shutdown": lambda v: v in ("brutal_kill", "infinity") or _nonneg_int(v),
-    "socket_opts": lambda v: isinstance(v, (list, tuple)),
-    "logger": lambda v: True,
-}
-
-
-def _validate(opts: dict[str, Any]) -> Any:
-    for key, value in opts.items():
-        check = _VALID.get(key)
-        if check is None or not check(value):
-            return (_ERROR, ("bad_option", key))
-    return _OK
-
-
 # -- starting and stopping --------------------------------------------------------------
 
 
-async def _start_listener_sup(ref: Any, transport: Any, trans_opts: dict[str, Any], protocol: Any, proto_opts: Any) -> Any:
+async def _start_listener_sup(
+    ref: Any, transport: Any, trans_opts: dict[str, Any], protocol: Any, proto_opts: Any, embedded: bool = False
+) -> Any:
     """``ranch_listener_sup:start_link``: (re)write the listener's entry from the start
     arguments, keep the port it first listened on, start its supervisor."""
     t = table()
     old = t.listeners.get(ref)
     entry = Listener(ref, transport, protocol, trans_opts, proto_opts, trans_opts.get("max_connections", 1024))
+    entry.embedded = embedded
     if old is not None:
         entry.port = old.port
     t.listeners[ref] = entry
     return await supervisor.start_link(ListenerSup(ref), None)
+
+
+def child_spec(ref: Any, transport: Any, trans_opts: Any, protocol: Any, proto_opts: Any) -> dict[str, Any]:
+    """``ranch:child_spec/5``: a child spec that runs the listener under the caller's own
+    supervisor (embedded) instead of ``ranch_sup``; its id is
+    ``("ranch_embedded_sup", ref)``. The listener functions work on `ref` as usual.
+
+    Deviation: the listener supervisor is the child itself (Ranch puts it under a
+    ``ranch_embedded_sup`` with a ``ranch_server_proxy``); the entry of an embedded
+    listener that ended is left out of `info()`."""
+    return {
+        "id": ("ranch_embedded_sup", ref),
+        "start": (_start_embedded, (ref, transport, trans_opts, protocol, proto_opts)),
+        "type": "supervisor",
+    }
+
+
+async def _start_embedded(ref: Any, transport: Any, trans_opts: Any, protocol: Any, proto_opts: Any) -> Any:
+    opts = _normalize(trans_opts)
+    if not callable(getattr(transport, "name", None)):
+        return (_ERROR, ("bad_transport", transport))
+    valid = _validate(opts)
+    if valid != _OK:
+        return valid
+    return await _start_listener_sup(ref, transport, opts, protocol, proto_opts, True)
 
 
 def _listen_error(r: Any) -> Any:
@@ -139,8 +140,7 @@ async def start_listener(ref: Any, transport: Any, trans_opts: Any, protocol: An
         return r
     finally:
         t.starting -= 1
-        if not t.listeners:
-            await stop_top_sup_if_idle()
+        await stop_top_sup_if_idle()
 
 
 async def stop_listener(ref: Any) -> Any:
@@ -294,8 +294,13 @@ async def info(ref: Any = None) -> dict[Any, Any]:
     ``protocol_options``, ``metrics`` (``{("conns_sup", n, "accept" | "terminate"):
     count}``); without a ref, ``{ref: info}`` for every listener."""
     if ref is None:
-        return {r: await _info(r, e) for r, e in list(table().listeners.items())}
+        live = [(r, e) for r, e in table().listeners.items() if not e.embedded or _alive(e.listener_sup)]
+        return {r: await _info(r, e) for r, e in live}
     return await _info(ref, lookup(ref))
+
+
+def _alive(pid: Pid | None) -> bool:
+    return pid is not None and is_process_alive(pid)
 
 
 async def _info(ref: Any, e: Listener) -> dict[str, Any]:
@@ -351,50 +356,4 @@ async def wait_for_connections(ref: Any, op: str, n: int, interval: int = 1000) 
             return _OK
         await sleep(interval)
 
-
-def remove_connection(ref: Any) -> Atom:
-    """``ranch:remove_connection/1``: the calling connection no longer counts against
-    ``max_connections`` (it stays supervised); ``ok``."""
-    me = self()
-    for s in lookup(ref).conns_sups.values():
-        send(s, ("remove_connection", ref, me))
-    return _OK
-
-
-# -- in the connection process ----------------------------------------------------------
-
-
-async def handshake(ref: Any, opts: Any = None) -> Any:
-    """``ranch:handshake/1,2``: wait for the socket the connection supervisor gives,
-    run the transport's handshake within ``handshake_timeout``: ``("ok", socket)``.
-    When the handshake fails the socket is closed and the process exits with
-    ``("shutdown", (reason, peer))``."""
-    msg = await receive(("handshake", ref, ANY, ANY, ANY))
-    _, _, transport, sock, timeout = msg
-    peer = await _peer(transport, sock, _UNDEF)
-    args = (sock, timeout) if opts is None else (sock, opts, timeout)
-    r = await transport.handshake(*args)
-    if r.__class__ is tuple and len(r) == 2 and r[0] == _OK:
-        return r
-    if r.__class__ is tuple and len(r) == 3 and r[0] == _OK:
-        send(self(), ("handshake_continue", ref, transport, r[1], timeout))
-        return ("continue", r[2])
-    peer = await _peer(transport, sock, peer)
-    await transport.close(sock)
-    exit(("shutdown", (r[1], peer)))
-    raise AssertionError("unreachable")
-
-
-async def _peer(transport: Any, sock: Any, default: Any) -> Any:
-    r = await transport.peername(sock)
-    return r[1] if r[0] == _OK else default
-
-
-async def recv_proxy_header(ref: Any, timeout: Any) -> Any:
-    """``ranch:recv_proxy_header/2``, called before `handshake`: read a PROXY protocol
-    header (v1 or v2): ``("ok", proxy_info)``, ``("error", reason)``, or ``("error",
-    "protocol_error", text)``. The handshake message stays for `handshake`."""
-    msg = await receive(("handshake", ref, ANY, ANY, ANY))
-    send(self(), msg)
-    return await msg[2].recv_proxy_header(msg[3], timeout)
 
