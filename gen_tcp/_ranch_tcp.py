@@ -60,7 +60,12 @@ def _remaining(deadline: float | None) -> Any:
 
 
 class RanchTcp:
-    """The ``ranch_tcp`` transport; `tcp` is its instance."""
+    """The ``ranch_tcp`` transport; `tcp` is its instance.
+
+    ``accept``, ``recv``, ``send``, ``setopts``, ``getopts``, ``getstat``,
+    ``controlling_process``, ``peername``, ``sockname``, ``shutdown`` and ``close`` are
+    the `gen_tcp` / `gen_tcp.inet` functions themselves (no extra call per request).
+    """
 
     def __repr__(self) -> str:
         return "ranch_tcp"
@@ -83,9 +88,7 @@ class RanchTcp:
         ``socket_opts`` (``("port", N)``, 0 or none: any)."""
         return await gen_tcp.listen(0, prepare_socket_opts(trans_opts.get("socket_opts", [])))
 
-    async def accept(self, lsocket: Any, timeout: Any) -> Any:
-        """``accept/2``: ``gen_tcp.accept``."""
-        return await gen_tcp.accept(lsocket, timeout)
+    accept = staticmethod(gen_tcp.accept)
 
     async def handshake(self, socket: Any, *args: Any) -> Any:
         """``handshake/2,3`` (``(socket, [opts,] timeout)``): nothing to do on TCP:
@@ -98,9 +101,7 @@ class RanchTcp:
         forced = [o for o in opts if _key(o) not in ("active", "packet", "mode") and o not in ("binary", "list")]
         return await gen_tcp.connect(address, port, [*forced, "binary", ("active", False), ("packet", "raw")], timeout)
 
-    async def recv(self, socket: Any, length: Any, timeout: Any) -> Any:
-        """``recv/3``."""
-        return await gen_tcp.recv(socket, length, timeout)
+    recv = staticmethod(gen_tcp.recv)
 
     async def recv_proxy_header(self, socket: Any, timeout: Any) -> Any:
         """``recv_proxy_header/2``: read one PROXY header (v1 or v2) within `timeout` ms
@@ -137,41 +138,23 @@ class RanchTcp:
             return (_OK, parsed[1])
         return (_ERROR, Atom("protocol_error"), parsed[1])
 
-    async def send(self, socket: Any, data: Any) -> Any:
-        """``send/2``."""
-        return await gen_tcp.send(socket, data)
+    send = staticmethod(gen_tcp.send)
 
-    async def setopts(self, socket: Any, opts: Any) -> Any:
-        """``setopts/2``."""
-        return await inet.setopts(socket, opts)
+    setopts = staticmethod(inet.setopts)
 
-    async def getopts(self, socket: Any, opts: Any) -> Any:
-        """``getopts/2``."""
-        return await inet.getopts(socket, opts)
+    getopts = staticmethod(inet.getopts)
 
-    async def getstat(self, socket: Any, opts: Any = None) -> Any:
-        """``getstat/1,2``."""
-        return await inet.getstat(socket, opts)
+    getstat = staticmethod(inet.getstat)
 
-    async def controlling_process(self, socket: Any, pid: Any) -> Any:
-        """``controlling_process/2``."""
-        return await gen_tcp.controlling_process(socket, pid)
+    controlling_process = staticmethod(gen_tcp.controlling_process)
 
-    async def peername(self, socket: Any) -> Any:
-        """``peername/1``."""
-        return await inet.peername(socket)
+    peername = staticmethod(inet.peername)
 
-    async def sockname(self, socket: Any) -> Any:
-        """``sockname/1``."""
-        return await inet.sockname(socket)
+    sockname = staticmethod(inet.sockname)
 
-    async def shutdown(self, socket: Any, how: Any) -> Any:
-        """``shutdown/2``."""
-        return await gen_tcp.shutdown(socket, how)
+    shutdown = staticmethod(gen_tcp.shutdown)
 
-    async def close(self, socket: Any) -> Any:
-        """``close/1``: ``ok``."""
-        return await gen_tcp.close(socket)
+    close = staticmethod(gen_tcp.close)
 
     def cleanup(self, trans_opts: Any) -> Atom:
         """``cleanup/1``: ``ok`` (nothing to clean for TCP)."""
