@@ -11,6 +11,7 @@ from ._api import accept, close, connect, controlling_process, listen, recv, sen
 from ._docs import document
 
 document(connect=connect, listen=listen, setopts=inet.setopts)
+from . import ranch  # noqa: E402 - the listener, on the API above
 
 __all__ = [
     "accept",
@@ -19,6 +20,7 @@ __all__ = [
     "controlling_process",
     "inet",
     "listen",
+    "ranch",
     "recv",
     "send",
     "shutdown",
