@@ -1,4 +1,4 @@
-# make run   - start the acceptor-pool echo server (PORT=5678 by default)
+# make run   - the echo server on the supervised listener, gen_tcp.ranch (PORT=5678 by default)
 # make test  - type-check and run every test (stress runs excluded)
 # make shell - the REPL: a process of a running node
 # make bench - benchmarks, each printed beside its baselines as ratios
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) examples/echo_server.py --port $(PORT) --acceptors 8
+	$(PY) examples/ranch_echo.py --port $(PORT) --acceptors 8
 
 typecheck: $(STAMP)
 	$(PY) -m mypy

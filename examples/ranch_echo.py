@@ -11,13 +11,14 @@ the `Echo` protocol: it takes its socket with ``ranch.handshake``, sets the fram
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any
 
 import structlog
 
 import actors
-from gen_tcp import ranch
+from gen_tcp import inet, ranch
 
 log = structlog.get_logger("ranch_echo")
 
@@ -64,13 +65,18 @@ async def start(port: int, acceptors: int, packet: Any = 0, active: Any = "once"
     return await ranch.start_listener("echo", ranch.tcp, opts, Echo(packet, active), [])
 
 
-async def main(args: argparse.Namespace) -> None:
+async def serve_forever(args: argparse.Namespace) -> str | None:
+    """Start the listener and serve until interrupted; an error line if it cannot start."""
     ok, sup = await start(args.port, args.acceptors, args.packet, args.active, args.max_connections)
     if ok != "ok":
-        raise SystemExit(f"listener failed: {sup}")
+        reason = sup[2] if isinstance(sup, tuple) and len(sup) == 3 and sup[0] == "listen_error" else sup
+        text = inet.format_error(reason) if isinstance(reason, str) else actors.format_term(reason)
+        return f"cannot listen on port {args.port}: {text} ({actors.format_term(reason)})"
     print(f"ranch echo on port {ranch.get_port('echo')}: {args.acceptors} acceptors, packet {args.packet}, "
-          f"active {args.active}, listener {sup}", flush=True)
+          f"active {args.active}, max_connections {args.max_connections}; listener {sup!r}", flush=True)
+    print("watch it from `make shell`: gen_tcp.ranch.info(), supervisor.which_children(...)", flush=True)
     await actors.receive()  # serve until interrupted
+    return None
 
 
 def _active(value: str) -> Any:
@@ -85,19 +91,47 @@ def _max(value: str) -> Any:
     return "infinity" if value == "infinity" else int(value)
 
 
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is not in 0..65535")
+    return port
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, not the usage block
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--port", type=int, default=5678)
+    p = _Parser(prog="ranch_echo", description=__doc__.splitlines()[0])
+    p.add_argument("--port", type=_port, default=5678)
     p.add_argument("--acceptors", type=int, default=8)
     p.add_argument("--packet", type=_packet, default=0, help="0, 1, 2, 4 or line")
     p.add_argument("--active", type=_active, default="once", help="once, true or N")
     p.add_argument("--max-connections", type=_max, default=1024, help="a number or infinity")
+    p.add_argument("--verbose", action="store_true", help="also print the supervisors' progress reports")
     return p.parse_args(argv)
 
 
-if __name__ == "__main__":
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+def main(argv: list[str] | None = None) -> int:
+    """Run the listener from the command line; the exit status."""
+    args = parse(sys.argv[1:] if argv is None else argv)
+    if not structlog.is_configured():
+        level = logging.INFO if args.verbose else logging.WARNING
+        structlog.configure(
+            logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+            wrapper_class=structlog.make_filtering_bound_logger(level),
+        )
     try:
-        actors.run(main, parse(sys.argv[1:]))
+        error = actors.run(serve_forever, args)
     except KeyboardInterrupt:
-        pass
+        return 130
+    if error is not None:
+        print(f"ranch_echo: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -67,6 +67,25 @@ def test_ranch_echo_cli_prints_a_line_when_listening() -> None:
         p.stdout.close()
 
 
+def test_ranch_echo_cli_on_a_taken_port_says_so_and_exits_1() -> None:
+    """The port is taken: the last line says why (``eaddrinuse``), the exit status is 1,
+    and no Python traceback is printed."""
+    taken = socket.socket()
+    taken.bind(("0.0.0.0", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        env = {**os.environ, "PYTHONPATH": os.path.join(EXAMPLES, "..")}
+        r = subprocess.run([sys.executable, os.path.join(EXAMPLES, "ranch_echo.py"), "--port", str(port)],
+                           capture_output=True, text=True, env=env, timeout=30)
+    finally:
+        taken.close()
+    assert r.returncode == 1
+    last = r.stderr.strip().splitlines()[-1]
+    assert last == f"ranch_echo: cannot listen on port {port}: address already in use (eaddrinuse)", r.stderr
+    assert "Traceback" not in r.stderr
+
+
 async def lines(c: Any, n: int) -> list[bytes]:
     out: list[bytes] = []
     buf = b""
