@@ -131,13 +131,14 @@ def on_shutdown(node: Node, hook: Callable[[Node], None]) -> None:
     node.add_shutdown_hook(hook)
 
 
-def uninterruptible() -> _uninterruptible:
+def uninterruptible(proc: Process | None = None) -> _uninterruptible:
     """``with uninterruptible():`` inside a process, a kill (an exit signal, node
     shutdown) does not cancel what the block awaits: the awaited call runs to its end,
     then the kill is raised (`asyncio.CancelledError`) as the block is left. For calls
     that must not be cancelled half way, such as a loop's socket setup (uvloop crashes
-    when ``connect_accepted_socket`` is cancelled)."""
-    return _uninterruptible(current())
+    when ``connect_accepted_socket`` is cancelled). `proc` is the calling process when
+    the caller already has it."""
+    return _uninterruptible(proc if proc is not None else current())
 
 def call_later(loop: asyncio.AbstractEventLoop, seconds: float, callback: Callable[..., Any], *args: Any) -> Timer:
     """Run ``callback(*args)`` on `loop` once `seconds` have really passed, never before

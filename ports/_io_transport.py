@@ -105,7 +105,7 @@ class TransportIO:
         loop = port.node.loop
         self.starting = True
         try:
-            with uninterruptible():
+            with uninterruptible(port.owner_proc):
                 self.transport, _ = await loop.connect_accepted_socket(lambda: _Protocol(self), self.sock)
         finally:
             self.starting = False
@@ -219,10 +219,11 @@ class TransportIO:
     def close_port(self, abort: bool) -> None:
         """The port closes: release waiting senders and the connection (queued data is
         still sent, then the socket closes)."""
-        release_all(self)
+        if self.drain is not None or self.waiters:
+            release_all(self)
         t = self.transport
         if t is not None:
-            if not abort:
+            if not abort and self.queue:
                 flush_queue(self)
             if not t.is_closing() and t.get_write_buffer_size() == 0:
                 # the descriptor goes when the transport calls connection_lost: `lost`

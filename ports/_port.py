@@ -108,7 +108,7 @@ class PortActor(Entity):
     # -- the owner ---------------------------------------------------------------------
 
     def _watch_owner(self) -> None:
-        proc = process_of(self.node, self.owner)
+        proc = self.owner_proc = process_of(self.node, self.owner)
         if self.monitors_owner:
             if isinstance(proc, Process) and proc.alive:
                 on_exit(proc, self._owner_down)
@@ -140,7 +140,6 @@ class PortActor(Entity):
         """Make `new_owner` the connected process and move the watch to it."""
         self._unwatch_owner()
         self.owner = new_owner
-        self.owner_proc = None
         self._watch_owner()
 
     def owner_process(self) -> Process | None:

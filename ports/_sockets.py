@@ -236,9 +236,10 @@ async def close(p: TcpSocket | TcpListen) -> None:
     does: erl, an active socket whose peer closed, then ``gen_tcp:close(S)``, leaves no
     ``tcp_closed`` to receive). Returns once the descriptor is released, as Erlang's
     close frees it at once."""
-    p.close(reason=NORMAL if p.owner != current().handle and not p.monitors_owner else None)
+    me = current()
+    p.close(reason=NORMAL if p.owner != me.handle and not p.monitors_owner else None)
     if p.backend is INET:
-        forget_closed(p.handle)
+        me.extract(_closed_of(p.handle))
     if isinstance(p, TcpSocket):
         await p.closed()
 
@@ -246,7 +247,11 @@ async def close(p: TcpSocket | TcpListen) -> None:
 def forget_closed(s: Any) -> None:
     """Drop a ``{tcp_closed, S}`` from the caller's mailbox (inet's close does, also for
     a socket that was closed already)."""
-    current().extract(lambda m: m.__class__ is tuple and len(m) == 2 and m[0] == TCP_CLOSED and m[1] == s)
+    current().extract(_closed_of(s))
+
+
+def _closed_of(s: Any) -> Any:
+    return lambda m: m.__class__ is tuple and len(m) == 2 and m[0] == TCP_CLOSED and m[1] == s
 
 
 # -- addresses and counters --------------------------------------------------------------
