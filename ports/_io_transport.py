@@ -156,6 +156,9 @@ class TransportIO:
             lost.set_result(None)
         port = self.port
         if not port.alive:
+            # the last event of a closed port: drop the way back to it, so that the
+            # port and its I/O are freed by reference counting, not by the cyclic GC
+            del self.port
             return
         port.cstate = DOWN
         if exc is not None and (self.queued or self.holding):
