@@ -11,7 +11,11 @@ from actors.runtime import ErlangError, Pid, current
 
 from ports.atoms import E_CLOSED, E_EINVAL, E_ENOTCONN
 
+CLOSED_INFO = E_EINVAL
+"""What inet's address and counter calls answer for a closed socket."""
+
 __all__ = [
+    "CLOSED_INFO",
     "accept",
     "send",
     "recv",
@@ -20,14 +24,10 @@ __all__ = [
     "controlling_process",
     "setopts",
     "getopts",
-    "port",
-    "peername",
-    "sockname",
-    "getstat",
 ]
 
 
-def _port_of(s: Any) -> ports.TcpSocket | ports.TcpListen | None:
+def port_of(s: Any) -> ports.TcpSocket | ports.TcpListen | None:
     """The live port behind `s`; None when closed; ``function_clause`` for a term that is
     no inet socket."""
     if s.__class__ is not ports.Port:
@@ -40,7 +40,7 @@ def _is_timeout(t: Any) -> bool:
 
 
 async def accept(ls: Any, timeout: Any) -> Any:
-    p = _port_of(ls)
+    p = port_of(ls)
     if not _is_timeout(timeout):
         raise ErlangError(FUNCTION_CLAUSE)
     if p is None:
@@ -51,7 +51,7 @@ async def accept(ls: Any, timeout: Any) -> Any:
 
 
 async def send(s: Any, data: Any) -> Any:
-    p = _port_of(s)
+    p = port_of(s)
     if p is None:
         return E_CLOSED
     if isinstance(p, ports.TcpListen):
@@ -60,7 +60,7 @@ async def send(s: Any, data: Any) -> Any:
 
 
 async def recv(s: Any, length: Any, timeout: Any) -> Any:
-    p = _port_of(s)
+    p = port_of(s)
     if length.__class__ is not int or length < 0 or not _is_timeout(timeout):
         raise ErlangError(FUNCTION_CLAUSE)
     if p is None:
@@ -71,7 +71,7 @@ async def recv(s: Any, length: Any, timeout: Any) -> Any:
 
 
 async def close(s: Any) -> Any:
-    p = _port_of(s)
+    p = port_of(s)
     if p is not None:
         await ports.close(p)
     else:
@@ -80,7 +80,7 @@ async def close(s: Any) -> Any:
 
 
 def shutdown(s: Any, how: Any) -> Any:
-    p = _port_of(s)
+    p = port_of(s)
     if how not in ("read", "write", "read_write") or not isinstance(how, str):
         raise ErlangError(FUNCTION_CLAUSE)
     if p is None:
@@ -91,7 +91,7 @@ def shutdown(s: Any, how: Any) -> Any:
 
 
 def controlling_process(s: Any, pid: Any) -> Any:
-    p = _port_of(s)
+    p = port_of(s)
     if pid.__class__ is not Pid:
         raise ErlangError(FUNCTION_CLAUSE)
     if p is None:
@@ -103,33 +103,13 @@ def controlling_process(s: Any, pid: Any) -> Any:
 
 
 def setopts(s: Any, options: Any) -> Any:
-    return ports.setopts(_port_of(s), options)
+    return ports.setopts(port_of(s), options)
 
 
 def getopts(s: Any, names: Any) -> Any:
-    p = _port_of(s)
+    p = port_of(s)
     if not isinstance(names, list):
         raise ErlangError(FUNCTION_CLAUSE)
     if p is None:
         return E_EINVAL
     return ports.getopts(p, names)
-
-
-def port(s: Any) -> Any:
-    p = _port_of(s)
-    return E_EINVAL if p is None else ports.port(p)
-
-
-def peername(s: Any) -> Any:
-    p = _port_of(s)
-    return E_EINVAL if p is None else ports.peername(p)
-
-
-def sockname(s: Any) -> Any:
-    p = _port_of(s)
-    return E_EINVAL if p is None else ports.sockname(p)
-
-
-def getstat(s: Any, names: Any) -> Any:
-    p = _port_of(s)
-    return E_EINVAL if p is None else ports.getstat(p, names)

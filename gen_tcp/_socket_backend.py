@@ -16,7 +16,11 @@ from actors.runtime import Atom, ErlangError, Pid, current
 
 from ports.atoms import E_CLOSED, E_ENOTCONN
 
+CLOSED_INFO = E_CLOSED
+"""What inet's address and counter calls answer for a closed socket."""
+
 __all__ = [
+    "CLOSED_INFO",
     "accept",
     "send",
     "recv",
@@ -25,14 +29,10 @@ __all__ = [
     "controlling_process",
     "setopts",
     "getopts",
-    "port",
-    "peername",
-    "sockname",
-    "getstat",
 ]
 
 
-def _port_of(s: Any) -> ports.TcpSocket | ports.TcpListen | None:
+def port_of(s: Any) -> ports.TcpSocket | ports.TcpListen | None:
     """The live port behind a socket handle; None when closed. A non-handle raises
     ``function_clause`` as gen_tcp does for a term that is no socket."""
     if s.__class__ is not ports.SocketHandle:
@@ -43,7 +43,7 @@ def _port_of(s: Any) -> ports.TcpSocket | ports.TcpListen | None:
 async def accept(ls: Any, timeout: Any) -> Any:
     """A bad timeout (``-1``, ``foo``) raises ``error:badarg``; a connected socket gives
     ``{error, {invalid, state}}``."""
-    p = _port_of(ls)
+    p = port_of(ls)
     if not (timeout == "infinity" or (timeout.__class__ is int and timeout >= 0)):
         raise ErlangError(BADARG)
     if p is None:
@@ -55,7 +55,7 @@ async def accept(ls: Any, timeout: Any) -> Any:
 
 async def send(s: Any, data: Any) -> Any:
     """Blocks until the kernel took the data; ``{error, closed}`` on a listen socket."""
-    p = _port_of(s)
+    p = port_of(s)
     if p is None or isinstance(p, ports.TcpListen):
         return E_CLOSED
     return await ports.send(p, data)
@@ -65,7 +65,7 @@ async def recv(s: Any, length: Any, timeout: Any) -> Any:
     """A Length that is no integer crashes gen_tcp_socket's server: the caller gets an
     exit and the socket closes (the exit reason simplified); a negative Length is taken
     as 0 (erl: ``recv(C, -1, 100)`` -> ``{error, timeout}``)."""
-    p = _port_of(s)
+    p = port_of(s)
     if not (timeout == "infinity" or timeout.__class__ is int):
         raise ErlangError(FUNCTION_CLAUSE)
     if p is None:
@@ -81,7 +81,7 @@ async def recv(s: Any, length: Any, timeout: Any) -> Any:
 
 async def close(s: Any) -> Any:
     """``ok``; ``{error, closed}`` when already closed."""
-    p = _port_of(s)
+    p = port_of(s)
     if p is None:
         return E_CLOSED
     await ports.close(p)
@@ -90,7 +90,7 @@ async def close(s: Any) -> Any:
 
 def shutdown(s: Any, how: Any) -> Any:
     """At once; a bad How gives ``{error, enotconn}``."""
-    p = _port_of(s)
+    p = port_of(s)
     if p is None:
         return E_CLOSED
     if isinstance(p, ports.TcpListen) or how not in ("read", "write", "read_write"):
@@ -100,7 +100,7 @@ def shutdown(s: Any, how: Any) -> Any:
 
 def controlling_process(s: Any, pid: Any) -> Any:
     """A dead pid gives ``ok`` (and the socket closes)."""
-    p = _port_of(s)
+    p = port_of(s)
     if pid.__class__ is not Pid:
         raise ErlangError(FUNCTION_CLAUSE)
     if p is None:
@@ -112,37 +112,14 @@ def controlling_process(s: Any, pid: Any) -> Any:
 
 
 def setopts(s: Any, options: Any) -> Any:
-    p = _port_of(s)
+    p = port_of(s)
     return E_CLOSED if p is None else ports.socket_setopts(p, options)
 
 
 def getopts(s: Any, names: Any) -> Any:
-    p = _port_of(s)
+    p = port_of(s)
     if p is None:
         if not isinstance(names, list):
             raise ErlangError(FUNCTION_CLAUSE)
         return E_CLOSED
     return ports.socket_getopts(p, names)
-
-
-def port(s: Any) -> Any:
-    """Still ``{ok, P}`` after the peer closed."""
-    p = _port_of(s)
-    return E_CLOSED if p is None else ports.port(p)
-
-
-def peername(s: Any) -> Any:
-    """``enotconn`` for a listen socket or once the end of the stream was seen."""
-    p = _port_of(s)
-    return E_CLOSED if p is None else ports.peername(p)
-
-
-def sockname(s: Any) -> Any:
-    """Still answers after the peer closed."""
-    p = _port_of(s)
-    return E_CLOSED if p is None else ports.sockname(p)
-
-
-def getstat(s: Any, names: Any) -> Any:
-    p = _port_of(s)
-    return E_CLOSED if p is None else ports.getstat(p, names)

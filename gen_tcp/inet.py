@@ -25,6 +25,14 @@ __all__ = [
 ]
 
 
+def _ask(s: Any, fn: Any, *args: Any) -> Any:
+    """``fn(port, *args)`` on the live port behind `s`, or the backend's answer for a
+    closed socket (inet ``einval``, socket backend ``closed``)."""
+    module = backend_module(s)
+    p = module.port_of(s)
+    return module.CLOSED_INFO if p is None else fn(p, *args)
+
+
 async def setopts(s: Any, options: Any) -> Any:
     """``inet:setopts/2``: ``"ok"`` or ``("error", reason)`` (``einval`` mostly).
 
@@ -49,26 +57,26 @@ async def getopts(s: Any, options: Any) -> Any:
 
 async def port(s: Any) -> Any:
     """``inet:port/1``: ``("ok", port_number)`` or ``("error", "einval")``."""
-    return backend_module(s).port(s)
+    return _ask(s, ports.port)
 
 
 async def peername(s: Any) -> Any:
     """``inet:peername/1``: ``("ok", (address, port))``; ``enotconn`` for a listen
     socket or one whose connection is gone; ``einval`` when closed."""
-    return backend_module(s).peername(s)
+    return _ask(s, ports.peername)
 
 
 async def sockname(s: Any) -> Any:
     """``inet:sockname/1``: ``("ok", (address, port))``; ``ebadf`` when the connection
     is gone but the port not yet closed; ``einval`` when closed."""
-    return backend_module(s).sockname(s)
+    return _ask(s, ports.sockname)
 
 
 async def getstat(s: Any, options: Any = None) -> Any:
     """``inet:getstat/1,2``: ``("ok", [(name, count), ...])`` with Erlang's real key list
     and order (recv_oct, recv_cnt, recv_max, recv_avg, recv_dvi, send_oct, send_cnt,
     send_max, send_avg, send_pend); an unknown name gives ``("error", "einval")``."""
-    return backend_module(s).getstat(s, options)
+    return _ask(s, ports.getstat, options)
 
 
 def format_error(reason: Any) -> str:

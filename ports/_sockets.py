@@ -257,16 +257,22 @@ def _closed_of(s: Any) -> Any:
 # -- addresses and counters --------------------------------------------------------------
 
 
+def _bound_socket(p: TcpSocket | TcpListen) -> Any:
+    """The port's OS socket, or ``{error, ebadf}`` on inet once its connection is gone."""
+    if isinstance(p, TcpSocket):
+        if p.cstate is DOWN and p.backend is INET:
+            return (ERROR, EBADF)
+        return p.io.sock
+    return p.sock
+
+
 def port(p: TcpSocket | TcpListen) -> Any:
     """``inet:port/1``: ``{ok, Port}``; a ``local`` socket answers with its path on inet
     (``<<>>`` when unbound) and 0 on the socket backend; ``ebadf`` on inet once the
     connection is gone."""
-    if isinstance(p, TcpSocket):
-        if p.cstate is DOWN and p.backend is INET:
-            return (ERROR, EBADF)
-        sock = p.io.sock
-    else:
-        sock = p.sock
+    sock = _bound_socket(p)
+    if sock.__class__ is tuple:
+        return sock
     try:
         name = sock.getsockname()
     except OSError as e:
@@ -295,12 +301,9 @@ def peername(p: TcpSocket | TcpListen) -> Any:
 def sockname(p: TcpSocket | TcpListen) -> Any:
     """``inet:sockname/1``: ``{ok, {Address, Port}}``; ``ebadf`` on inet when the
     connection is gone but the port not yet closed."""
-    if isinstance(p, TcpSocket):
-        if p.cstate is DOWN and p.backend is INET:
-            return (ERROR, EBADF)
-        sock = p.io.sock
-    else:
-        sock = p.sock
+    sock = _bound_socket(p)
+    if sock.__class__ is tuple:
+        return sock
     try:
         return (OK, sockaddr_to_erlang(sock.family, sock.getsockname()))
     except OSError as e:

@@ -46,6 +46,7 @@ __all__ = [
     "close_all",
     "closed_port",
     "wait_for",
+    "rss_mb",
     "raises",
     "wait_blocked",
     "elapsed_ms",
@@ -137,6 +138,15 @@ async def wait_for(check: Callable[[], Awaitable[bool]], what: str, limit_ms: in
     while not await check():
         assert time.monotonic() < deadline, f"never: {what}"
         await actors.sleep(1)
+
+
+def rss_mb() -> int:
+    """This OS process's resident set size (VmRSS), in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    raise RuntimeError("no VmRSS")
 
 
 def elapsed_ms(t0: float) -> float:

@@ -18,17 +18,9 @@ import gen_tcp
 from actors.testing import assert_receive
 from gen_tcp import inet
 
-from .helpers import LOOP, wait_for
+from .helpers import LOOP, rss_mb, wait_for
 
 FLOOD_MB = 300
-
-
-def rss_mb() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) // 1024
-    raise RuntimeError("no VmRSS")
 
 
 async def _owner(ls: object, parent: actors.Pid) -> None:

@@ -23,21 +23,13 @@ from actors import ANY, Pid
 from actors.testing import assert_receive, open_fds
 from gen_tcp import inet
 
-from .helpers import LOOP
+from .helpers import LOOP, rss_mb
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "600"))
 CONNS = int(os.environ.get("SOAK_CONNS", "1000"))
 ACCEPTORS = 16
 MODES: list[Any] = [True, "once", 5, False]
 MAX_RSS_GROWTH_MB = 150
-
-
-def rss_mb() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) // 1024
-    raise RuntimeError("no VmRSS")
 
 
 # -- the server ------------------------------------------------------------------------
