@@ -87,8 +87,18 @@ class Backend:
     framing_error_closes: bool
     recv_length_checked: bool
     lines_cut_at_buffer: bool
-    shutdown_waits: bool
-    closed_is_einval: bool
+    accept_zero_polls: bool
+    """``accept(L, 0)`` takes a pending connection (inet) or times out at once."""
+    dead_owner_accepted: bool
+    """``controlling_process`` to a dead pid: ``ok`` then the socket closes (socket
+    backend), or ``{error, badarg}`` (inet)."""
+    handover_moves_all: bool
+    """``controlling_process`` also moves ``tcp_error`` and ``tcp_passive`` messages, and
+    hands the socket over even when a ``tcp_closed`` was among them (socket backend);
+    inet moves data and ``tcp_closed`` only, and keeps the owner after a ``tcp_closed``."""
+    accept_options_strict: bool
+    """The listen socket's OS options are set on an accepted socket and a refusal fails
+    the accept (socket backend); inet sets them again and ignores a refusal."""
 
 
 INET: Final = Backend(
@@ -99,8 +109,10 @@ INET: Final = Backend(
     framing_error_closes=True,
     recv_length_checked=True,
     lines_cut_at_buffer=True,
-    shutdown_waits=True,
-    closed_is_einval=True,
+    accept_zero_polls=True,
+    dead_owner_accepted=False,
+    handover_moves_all=False,
+    accept_options_strict=False,
 )
 
 SOCKET: Final = Backend(
@@ -111,6 +123,8 @@ SOCKET: Final = Backend(
     framing_error_closes=False,
     recv_length_checked=False,
     lines_cut_at_buffer=False,
-    shutdown_waits=False,
-    closed_is_einval=False,
+    accept_zero_polls=False,
+    dead_owner_accepted=True,
+    handover_moves_all=True,
+    accept_options_strict=True,
 )

@@ -233,19 +233,18 @@ class TcpSocket(PortActor):
             return OK
         target = lookup(self.node, new_owner)
         alive = isinstance(target, Process) and target.alive
-        monitors = self.backend.monitors_owner
-        if not alive and not monitors:
+        if not alive and not self.backend.dead_owner_accepted:
             return E_BADARG
         me = lookup(self.node, caller)
         moved_closed = False
         if isinstance(me, Process):
-            moved = me.extract(_socket_messages(self.handle, monitors))
+            moved = me.extract(_socket_messages(self.handle, self.backend.handover_moves_all))
             if isinstance(target, Process):
                 for m in moved:
                     if m[0] == TCP_CLOSED:
                         moved_closed = True
                     target.deliver(m)
-        if moved_closed and not monitors:
+        if moved_closed and not self.backend.handover_moves_all:
             return OK  # "socket already closed": Erlang leaves the owner as it was
         self.connect_owner(new_owner)
         if not alive:

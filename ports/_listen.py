@@ -81,7 +81,7 @@ class TcpListen(PortActor):
             return OK
         target = lookup(self.node, new_owner)
         alive = isinstance(target, Process) and target.alive
-        if not alive and not self.backend.monitors_owner:
+        if not alive and not self.backend.dead_owner_accepted:
             return E_BADARG
         self.connect_owner(new_owner)
         if not alive:
@@ -94,7 +94,7 @@ class TcpListen(PortActor):
         inet's ``accept(L, 0)`` takes a pending connection; the socket backend's gives
         ``{error, timeout}`` at once."""
         me = current()
-        if timeout == 0 and self.backend.monitors_owner:
+        if timeout == 0 and not self.backend.accept_zero_polls:
             return E_TIMEOUT
         if not self.acceptors:
             got = self._try_accept()
@@ -172,7 +172,7 @@ class TcpListen(PortActor):
         refusal."""
         if not isinstance(got, socket.socket):
             return got
-        if self.backend.monitors_owner:
+        if self.backend.accept_options_strict:
             try:
                 err = apply_sockopts(got, self.sockopts)
             except OSError as e:
@@ -193,7 +193,7 @@ class TcpListen(PortActor):
         )
         if not isinstance(port, PortActor):
             return port
-        if not port.alive and self.backend.monitors_owner:
+        if not port.alive and self.backend.accept_options_strict:
             return E_CLOSED
         # inet: a peer that closed at once is reported by messages after this returns
         return (OK, port.handle)
