@@ -31,7 +31,7 @@ _V6ONLY: Final = (socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
 class TcpListen(PortActor):
     """A listening TCP socket (see the module docstring). Made by `ports._sockets`."""
 
-    __slots__ = ("backend", "sock", "opts", "sockopts", "active", "acceptors", "reading", "family")
+    __slots__ = ("backend", "sock", "opts", "sockopts", "active", "acceptors", "reading", "family", "accepted")
 
     def __init__(
         self,
@@ -53,6 +53,7 @@ class TcpListen(PortActor):
         self.active: Any = opts.get("active", True)
         self.acceptors: collections.deque[tuple[asyncio.Future[Any], Pid]] = collections.deque()
         self.reading = False
+        self.accepted = accept_port_opts(opts)  # an accepted socket's options
 
     def passive_event(self) -> None:
         owner = self.owner_process()
@@ -71,6 +72,7 @@ class TcpListen(PortActor):
         self.opts = {k: v for k, v in opts.items() if k != "active"}
         self.active = opts.get("active", False)
         self.sockopts = [*self.sockopts, *sockopts]
+        self.accepted = accept_port_opts(opts)
 
     def controlling_process(self, caller: Pid, new_owner: Pid) -> Any:
         """``gen_tcp:controlling_process/2``: inet refuses a dead new owner (``badarg``);
@@ -189,7 +191,7 @@ class TcpListen(PortActor):
                 except OSError:
                     pass
         port = await attach(
-            self.node, me.handle, got, accept_port_opts(self.options()), self.family, self.backend, self.sockopts
+            self.node, me.handle, got, self.accepted, self.family, self.backend, self.sockopts
         )
         if not isinstance(port, PortActor):
             return port

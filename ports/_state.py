@@ -77,9 +77,10 @@ class Opts:
     )
 
     def __init__(self, d: dict[str, Any]) -> None:
-        d = dict(d)
-        d.pop("active", None)
-        self.d = d
+        if "active" in d:
+            d = dict(d)
+            del d["active"]
+        self.d = d  # never changed: setopts makes a new Opts
         self.binary = d.get("mode", "list") == "binary"
         self.header = d.get("header", 0)
         self.deliver_port = d.get("deliver", "term") == "port"
