@@ -13,6 +13,7 @@ nothing here raises for a runtime failure.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import socket
 import time
@@ -32,6 +33,7 @@ __all__ = ["open_connected", "listening_socket", "listen_backlog", "bind_address
 _ERROR = Atom("error")
 _TIMEOUT = (_ERROR, Atom("timeout"))
 _EINVAL = (_ERROR, Atom("einval"))
+_IN_PROGRESS: Final = frozenset({errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY})
 
 
 def _new_socket(parsed: OpenOptions, family: str) -> socket.socket:
@@ -190,23 +192,51 @@ async def _addresses(
 async def _connect(
     loop: asyncio.AbstractEventLoop, sock: socket.socket, sockaddr: Any, deadline: float | None
 ) -> Atom | None:
-    """Connect `sock` before `deadline`: None, or why it failed (``timeout`` when the
-    deadline passed). The loop's connect runs as a task of its own; when this raises
-    (a kill), `sock` is closed once that task is done, never while the loop may still
-    watch its descriptor (a number the next socket may get)."""
+    """Connect the non-blocking `sock` before `deadline`: None, or why it failed
+    (``timeout`` when the deadline passed).
+
+    The socket's writability is watched here (what the loop's ``sock_connect`` does,
+    without a task per connect); whatever ends the wait - the connect, the deadline, a
+    kill - the watch is removed before this returns or raises, so the descriptor can be
+    closed at once (a kill closes it here)."""
     if deadline is not None and deadline <= time.monotonic():
         return _TIMEOUT[1]
-    task = loop.create_task(loop.sock_connect(sock, sockaddr))
     try:
-        if not await _within(loop, task, deadline):
-            return _TIMEOUT[1]
-    except OSError as e:
+        err = sock.connect_ex(sockaddr)
+    except OSError as e:  # e.g. a bad local path
         return reason_from_oserror(e)
+    if err == 0:
+        return None
+    if err not in _IN_PROGRESS:
+        return reason_from_oserror(OSError(err, os.strerror(err)))
+    fut: asyncio.Future[Any] = loop.create_future()
+    fd = sock.fileno()
+    loop.add_writer(fd, _writable, fut)
+    timer = None if deadline is None else call_later(loop, max(0.0, deadline - time.monotonic()), _writable, fut, False)
+    try:
+        connected = await fut
     except BaseException:
-        task.cancel()
-        task.add_done_callback(lambda _: sock.close())
+        _unwatch(loop, fd, timer)
+        sock.close()  # a kill: the socket goes, after the loop stopped watching it
         raise
+    _unwatch(loop, fd, timer)
+    if not connected:
+        return _TIMEOUT[1]
+    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if err:
+        return reason_from_oserror(OSError(err, os.strerror(err)))
     return None
+
+
+def _unwatch(loop: asyncio.AbstractEventLoop, fd: int, timer: Any) -> None:
+    loop.remove_writer(fd)
+    if timer is not None:
+        timer.cancel()
+
+
+def _writable(fut: asyncio.Future[Any], connected: bool = True) -> None:
+    if not fut.done():
+        fut.set_result(connected)
 
 
 async def _within(loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Any], deadline: float | None) -> bool:
