@@ -14,7 +14,7 @@ import gen_tcp
 from actors.testing import assert_receive, refute_receive
 from gen_tcp import inet
 
-from .helpers import LOOP, close_all, elapsed_ms, wait_for
+from .helpers import LOOP, close_all, elapsed_ms, wait_blocked, wait_for
 
 MB = 1024 * 1024
 
@@ -144,8 +144,10 @@ async def test_close_after_emsgsize_flushes_its_tcp_closed() -> None:
 
 
 async def _blocked_senders(close: bool) -> list[tuple[int, Any, float]]:
-    """Three processes send 4 MiB each, 50 ms apart, to a socket whose peer reads
-    nothing (``send_timeout`` 300 ms): what each got, and when (ms from the first)."""
+    """Three processes send 4 MiB each, one after the other, to a socket whose peer
+    reads nothing (``send_timeout`` 300 ms): the first is queued; the second is started
+    once the first returned and the third once the second is blocked. What each got,
+    and when (ms from the second's start)."""
     ok, ls = await gen_tcp.listen(0, [("ip", LOOP), "binary", ("active", False), ("recbuf", 4096)])
     ok, port = await inet.port(ls)
     copts = ["binary", ("active", False), ("send_timeout", 300), ("send_timeout_close", close), ("sndbuf", 4096)]
@@ -160,14 +162,14 @@ async def _blocked_senders(close: bool) -> list[tuple[int, Any, float]]:
         actors.send(me, ("sent", n, r, elapsed_ms(t0)))
 
     try:
-        for n in (1, 2, 3):
-            actors.spawn(sender, n)
-            if n == 1:
-                await assert_receive(("sent", 1, actors.ANY, actors.ANY))
-                actors.send(me, ("sent", 1, "ok", 0.0))
-            else:
-                await actors.sleep(50)  # the second sender blocks first, then the third
-        got = [await assert_receive(("sent", n, actors.ANY, actors.ANY), timeout=3000) for n in (1, 2, 3)]
+        actors.spawn(sender, 1)
+        first = await assert_receive(("sent", 1, actors.ANY, actors.ANY))
+        t0 = time.monotonic()
+        second = actors.spawn(sender, 2)
+        await wait_blocked(second)
+        third = actors.spawn(sender, 3)
+        await wait_blocked(third)
+        got = [first] + [await assert_receive(("sent", n, actors.ANY, actors.ANY), timeout=3000) for n in (2, 3)]
         return [(n, r, t) for _, n, r, t in got]
     finally:
         await close_all(c, a, ls)
