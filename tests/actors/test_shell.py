@@ -167,8 +167,10 @@ def test_ctrl_c_cancels_a_blocking_receive(shell: Session) -> None:
     """Ctrl-C while ``receive()`` blocks cancels the call and returns to the prompt;
     the shell's process and mailbox are intact."""
     me = shell.run("self()")
-    shell.child.sendline("receive('never')")
-    shell.child.expect_exact("receive('never')")
+    # the marker is printed by the command itself (the echo of the line cannot match
+    # it), so Ctrl-C is sent once the command runs, never while the line is read
+    shell.child.sendline("print('block' + 'ing'); receive('never')")
+    shell.child.expect_exact("blocking")
     shell.child.sendintr()
     shell.child.expect(PROMPT)
     assert "KeyboardInterrupt" in shell.child.before
