@@ -28,7 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Final, Sequence
 
-__all__ = ["BuildWarning", "build", "select", "source_hash"]
+__all__ = ["BuildWarning", "build", "compiled_files", "select", "source_hash"]
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 PACKAGES: Final = ("actors", "ports", "gen_tcp")
@@ -75,15 +75,18 @@ build: str = "pure Python"
 """Which build runs, in words (``python -m actors --version`` prints it)."""
 
 
-def _compiled_files(manifest: dict[str, Any]) -> tuple[dict[str, str] | None, str]:
-    """The compiled modules' files when usable, else None and why not."""
+def compiled_files(
+    manifest: dict[str, Any], root: Path = ROOT
+) -> tuple[dict[str, str] | None, str]:
+    """The compiled modules' files (by module name) when usable, else None and why not."""
     if manifest.get("status") != "ok":
         return None, f"compiled build unavailable: {manifest.get('reason', 'unknown')}"
     if manifest.get("python") != python_tag():
         return None, f"compiled build is for Python {manifest.get('python')}"
-    if manifest.get("source_hash") != source_hash():
+    if manifest.get("source_hash") != source_hash(root):
         return None, "compiled build is stale (sources changed since; run make build)"
-    files = {name: str(BUILD_DIR / rel) for name, rel in manifest["files"].items()}
+    build_dir = root / BUILD_DIR.relative_to(ROOT)
+    files = {name: str(build_dir / rel) for name, rel in manifest["files"].items()}
     if not all(os.path.exists(f) for f in files.values()):
         return None, "compiled build is incomplete (run make build)"
     early = sorted(name for name in manifest["modules"] if name in sys.modules)
@@ -111,7 +114,7 @@ def select() -> str:
         except (OSError, ValueError) as e:
             why = f"unreadable {MANIFEST}: {e}"
         else:
-            files, why = _compiled_files(manifest)
+            files, why = compiled_files(manifest)
     if files is not None:
         sys.meta_path.insert(0, _CompiledFinder(files))
         build = f"compiled (mypyc: {', '.join(manifest['modules'])})"
