@@ -38,6 +38,7 @@ python_tag, source_hash = _build.python_tag, _build.source_hash
 
 HOT = [
     "actors/_match.py",
+    "actors/_sched.py",
     "ports/_framing.py",
     "ports/_decoder.py",
 ]
