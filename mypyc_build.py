@@ -41,6 +41,8 @@ HOT = [
     "actors/_sched.py",
     "ports/_framing.py",
     "ports/_decoder.py",
+    "ports/_packet.py",
+    "ports/_iodata.py",
 ]
 """The compiled modules; everything else stays interpreted."""
 
