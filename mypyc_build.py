@@ -1,5 +1,7 @@
 """Compile the hot modules with mypyc, out of tree: ``python mypyc_build.py`` (``make build``).
 
+``python mypyc_build.py --built`` tells (exit status 0 or 1) whether a compiled build is there.
+
 The extensions go to ``build/mypyc/lib`` and the sources stay where they are; the manifest
 ``build/mypyc/manifest.json``, written last, tells ``actors._build`` at import which
 modules are compiled and for which sources (a hash of the three packages), so a stale
@@ -58,15 +60,27 @@ def missing_toolchain() -> str | None:
     """Why a compiled build is impossible here, or None."""
     if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
         return "no Python headers (Python.h)"
-    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    if shutil.which(os.environ.get("CC", cc).split()[0]) is None:
-        return f"no C compiler ({cc})"
+    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    if shutil.which(cc.split()[0]) is None:
+        return f"no C compiler ({cc.split()[0]})"
     try:
         import mypyc.build  # noqa: F401
         import setuptools  # noqa: F401
     except ImportError as e:
         return f"no mypyc/setuptools ({e})"
     return None
+
+
+def built() -> int:
+    """``--built``: 0 when the manifest says a compiled build is there, else 1 and why not."""
+    try:
+        manifest = json.loads(MANIFEST.read_text())
+    except (OSError, ValueError) as e:
+        manifest = {"reason": str(e)}
+    if manifest.get("status") == "ok":
+        return 0
+    print(f"no compiled build here: {manifest.get('reason', 'unknown')}")
+    return 1
 
 
 def main() -> int:
@@ -106,4 +120,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(built() if sys.argv[1:] == ["--built"] else main())
