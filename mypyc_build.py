@@ -40,7 +40,6 @@ python_tag, source_hash = _build.python_tag, _build.source_hash
 
 HOT = [
     "actors/_match.py",
-    "actors/_sched.py",
     "ports/_framing.py",
     "ports/_decoder.py",
     "ports/_packet.py",
