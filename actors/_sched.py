@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from typing import TYPE_CHECKING, Any, Final
-
-from ._suspend import SUSPEND, suspend
+import types
+from typing import TYPE_CHECKING, Any, Final, Generator
 
 if TYPE_CHECKING:
     from ._process import Process
@@ -36,6 +35,22 @@ __all__ = ["Scheduler", "SUSPEND", "suspend", "BUDGET", "uninterruptible"]
 
 BUDGET: Final = 4096
 """Steps one loop callback may run before the loop gets a turn for I/O and timers."""
+
+
+class _Suspend:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<suspend>"
+
+
+SUSPEND: Final = _Suspend()
+
+
+@types.coroutine
+def suspend() -> Generator[Any, None, None]:
+    """Suspend the running process until something puts it back on the run queue."""
+    yield SUSPEND
 
 
 class uninterruptible:
