@@ -45,7 +45,15 @@ HOT = [
     "ports/_packet.py",
     "ports/_iodata.py",
 ]
-"""The compiled modules; everything else stays interpreted."""
+"""The compiled modules; everything else stays interpreted. Tried and left out (mypyc 2.4):
+actors._terms (Atom subclasses str: needs mypyc_attr(native_class=False), and
+mypy_extensions is no runtime dependency); actors._mailbox, actors._process (a subclass of
+the interpreted, slotted Entity: "mypyc classes can't have __slots__"); actors._sched
+(compiles once `suspend` moves out, since a compiled types.coroutine generator is not
+awaitable, but measured no faster on its own); ports._conn, ports._delivery,
+ports._transport_send (functions borrowed as methods: a compiled function does not bind);
+ports._http (an internal mypyc error on iterating a bytearray); gen_tcp._api
+(gen_tcp._docs writes the functions' __doc__, read-only once compiled)."""
 
 
 def write_manifest(**fields: object) -> None:
