@@ -11,7 +11,9 @@ The ``.py`` files stay where they are, so an edited source can never hide behind
 
 ``ACTORS_BUILD`` chooses: ``pure`` (pure Python, silently), ``compiled`` (the compiled
 build or ImportError), unset or ``auto`` (compiled when fresh; pure Python with one warning
-line when a build exists but cannot be used; pure Python silently when nothing was built).
+line when a build exists but cannot be used, and ``ACTORS_BUILD=pure`` set for the processes
+this one starts, so the warning comes once per process tree; pure Python silently when
+nothing was built).
 """
 
 from __future__ import annotations
@@ -123,5 +125,7 @@ def select() -> str:
     if choice == "compiled":
         raise ImportError(f"ACTORS_BUILD=compiled but {why}")
     if choice == "auto" and MANIFEST.exists():
+        # once per process tree: the processes this one starts run pure Python silently
+        os.environ["ACTORS_BUILD"] = "pure"
         warnings.warn_explicit(f"running {build}", BuildWarning, "actors", 0)
     return build
