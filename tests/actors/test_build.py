@@ -140,5 +140,8 @@ def test_version_names_the_build() -> None:
         [sys.executable, "-m", "actors", "--version"], env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("erlports ")
-    assert f", {_build.build}, Python {sys.version.split()[0]}\n" in done.stdout
+    out = done.stdout
+    assert out.startswith("erlports ")
+    assert out.endswith(f", Python {sys.version.split()[0]}\n")
+    kind = "compiled (mypyc: " if _build.build.startswith("compiled") else "pure Python ("
+    assert f", {kind}" in out
