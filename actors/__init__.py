@@ -6,6 +6,10 @@ process the functions below behave as their Erlang namesakes.
 
 from __future__ import annotations
 
+from . import _build
+
+_build.select()  # first: the hot modules below load compiled or pure (see _build)
+
 from ._api import (
     cancel_timer,
     demonitor,

@@ -1,0 +1,130 @@
+"""Compile the hot modules with mypyc, out of tree: ``python mypyc_build.py`` (``make build``).
+
+``python mypyc_build.py --built`` tells (exit status 0 or 1) whether a compiled build is there.
+
+The extensions go to ``build/mypyc/lib`` and the sources stay where they are; the manifest
+``build/mypyc/manifest.json``, written last, tells ``actors._build`` at import which
+modules are compiled and for which sources (a hash of the three packages), so a stale
+build is never used. Without a C compiler or the Python headers the manifest records the
+build as unavailable and the package runs pure Python (with one warning line). When they
+are present, a failed compilation is an error: the compiled build is then required.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import sysconfig
+import time
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _load_build_module() -> ModuleType:
+    """actors/_build.py alone, without importing (and so choosing a build for) actors."""
+    spec = importlib.util.spec_from_file_location("_actors_build", ROOT / "actors/_build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_build = _load_build_module()
+BUILD_DIR, MANIFEST = _build.BUILD_DIR, _build.MANIFEST
+python_tag, source_hash = _build.python_tag, _build.source_hash
+
+HOT = [
+    "actors/_match.py",
+    "ports/_framing.py",
+    "ports/_decoder.py",
+    "ports/_packet.py",
+    "ports/_iodata.py",
+]
+"""The compiled modules; everything else stays interpreted. Tried and left out (mypyc 2.4):
+actors._terms (Atom subclasses str: needs mypyc_attr(native_class=False), and
+mypy_extensions is no runtime dependency); actors._mailbox, actors._process (a subclass of
+the interpreted, slotted Entity: "mypyc classes can't have __slots__"); actors._sched
+(compiles once `suspend` moves out, since a compiled types.coroutine generator is not
+awaitable, but measured no faster on its own); ports._conn, ports._delivery,
+ports._transport_send (functions borrowed as methods: a compiled function does not bind);
+ports._http (an internal mypyc error on iterating a bytearray); gen_tcp._api
+(gen_tcp._docs writes the functions' __doc__, read-only once compiled)."""
+
+
+def write_manifest(**fields: object) -> None:
+    MANIFEST.parent.mkdir(parents=True, exist_ok=True)
+    tmp = MANIFEST.with_suffix(".tmp")
+    tmp.write_text(json.dumps(fields, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, MANIFEST)
+
+
+def missing_toolchain() -> str | None:
+    """Why a compiled build is impossible here, or None."""
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+        return "no Python headers (Python.h)"
+    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    if shutil.which(cc.split()[0]) is None:
+        return f"no C compiler ({cc.split()[0]})"
+    try:
+        import mypyc.build  # noqa: F401
+        import setuptools  # noqa: F401
+    except ImportError as e:
+        return f"no mypyc/setuptools ({e})"
+    return None
+
+
+def built() -> int:
+    """``--built``: 0 when the manifest says a compiled build is there, else 1 and why not."""
+    try:
+        manifest = json.loads(MANIFEST.read_text())
+    except (OSError, ValueError) as e:
+        manifest = {"reason": str(e)}
+    if manifest.get("status") == "ok":
+        return 0
+    print(f"no compiled build here: {manifest.get('reason', 'unknown')}")
+    return 1
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    MANIFEST.unlink(missing_ok=True)
+    why = missing_toolchain()
+    if why is not None:
+        write_manifest(status="unavailable", reason=why, python=python_tag())
+        print(f"mypyc_build: compiled build unavailable: {why}; pure Python runs")
+        return 0
+    from mypyc.build import mypycify
+    from setuptools import Distribution
+    from setuptools.command.build_ext import build_ext
+
+    started, before = time.monotonic(), source_hash(ROOT)
+    shutil.rmtree(BUILD_DIR / "lib", ignore_errors=True)
+    extensions = mypycify(HOT, opt_level="3", target_dir=str(BUILD_DIR / "c"))
+    command = build_ext(Distribution({"ext_modules": extensions}))
+    command.build_lib = str(BUILD_DIR / "lib")
+    command.build_temp = str(BUILD_DIR / "temp")
+    command.parallel = os.cpu_count() or 1
+    command.ensure_finalized()
+    command.run()
+    if source_hash(ROOT) != before:
+        print("mypyc_build: the sources changed during the build; run it again")
+        return 1
+    files = {
+        e.name: Path(command.get_ext_fullpath(e.name)).relative_to(BUILD_DIR).as_posix()
+        for e in extensions
+    }
+    modules = [p.removesuffix(".py").replace("/", ".") for p in HOT]
+    write_manifest(
+        status="ok", python=python_tag(), source_hash=before, modules=modules, files=files
+    )
+    print(f"mypyc_build: compiled {len(modules)} modules in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(built() if sys.argv[1:] == ["--built"] else main())
