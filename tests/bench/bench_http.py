@@ -29,10 +29,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+if ROOT not in sys.path:  # run as a script
+    sys.path.insert(0, ROOT)
+
+from tests.bench.bench_echo import SERVER_CORE, Server, _pin, _python  # noqa: E402  (the shared server runner)
 URL = "http://127.0.0.1:{port}/"
 SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "3"))
 ROUNDS = 2
@@ -41,7 +44,6 @@ AB_REQUESTS = 20_000
 AB_CLOSE_REQUESTS = 10_000  # one connection each: fewer, so TIME_WAIT stays small
 PIPELINE = 16
 ACCEPTORS = 8
-SERVER_CORE = "0"
 CLIENT_CORE = "1"
 TARGET = 0.7  # keep-alive modes, vs Erlang
 
@@ -55,56 +57,9 @@ request = function() return req end
 """
 
 
-def _pin(core: str) -> list[str]:
-    return ["taskset", "-c", core] if shutil.which("taskset") else []
-
-
-def _python() -> str:
-    venv = os.path.join(ROOT, ".venv", "bin", "python")
-    return venv if os.path.exists(venv) else sys.executable
-
-
-@dataclass
-class Server:
-    """A server in its own OS process, pinned to the server core; prints "port N"."""
-
-    name: str
-    argv: list[str]
-    proc: subprocess.Popen[str] = field(init=False)
-    port: int = field(init=False, default=0)
-
-    def start(self) -> Server:
-        env = dict(os.environ, PYTHONPATH=ROOT)  # this checkout's packages, not an installed copy
-        self.proc = subprocess.Popen(
-            _pin(SERVER_CORE) + self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line.startswith("port "):
-            self.proc.kill()
-            err = self.proc.stderr.read() if self.proc.stderr else ""
-            raise RuntimeError(f"{self.name} did not start: {line!r} {err[-2000:]}")
-        self.port = int(line.split()[1])
-        return self
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time so far (taskset and erl exec the server: same pid)."""
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(server: Server) -> float:
+    """The server's user + system CPU time so far (taskset and erl exec it: same pid)."""
+    return server.cpu_ticks() / os.sysconf("SC_CLK_TCK")
 
 
 def _run(argv: list[str], server: Server) -> str:
@@ -138,9 +93,9 @@ def ab(server: Server, keep_alive: bool) -> tuple[float, int]:
 def measure(server: Server, run: Callable[[Server], tuple[float, int]]) -> tuple[float, float]:
     """One client run: requests/s, and the server's CPU time per request in microseconds
     (a figure that other load on the machine disturbs less than the rate)."""
-    cpu = server.cpu_seconds()
+    cpu = _cpu_seconds(server)
     rate, requests = run(server)
-    return rate, 1e6 * (server.cpu_seconds() - cpu) / max(requests, 1)
+    return rate, 1e6 * (_cpu_seconds(server) - cpu) / max(requests, 1)
 
 
 def modes(lua: str) -> list[tuple[str, str, bool, Callable[[Server], tuple[float, int]]]]:
