@@ -87,7 +87,9 @@ class Calls:
         c.pid = UNDEFINED
         return OK
 
-    async def _restart_child(self, id: Any) -> Any:
+    def _stopped_child(self, id: Any) -> Any:
+        """The stopped child `id` (what restart_child and delete_child act on), or the
+        error OTP answers: simple_one_for_one, not_found, running, restarting."""
         if self.template is not None:
             return (ERROR, SOFO)
         c = self._find(id)
@@ -97,6 +99,12 @@ class Calls:
             return (ERROR, _RUNNING)
         if c.pid == RESTARTING:
             return (ERROR, RESTARTING)
+        return c
+
+    async def _restart_child(self, id: Any) -> Any:
+        c = self._stopped_child(id)
+        if c.__class__ is tuple:
+            return c
         r = await sc.start(c)
         if r.__class__ is tuple and r[0] == ERROR:
             return r
@@ -104,15 +112,9 @@ class Calls:
         return (OK, UNDEFINED) if r == IGNORE else r
 
     async def _delete_child(self, id: Any) -> Any:
-        if self.template is not None:
-            return (ERROR, SOFO)
-        c = self._find(id)
-        if c is None:
-            return (ERROR, _NOT_FOUND)
-        if c.running:
-            return (ERROR, _RUNNING)
-        if c.pid == RESTARTING:
-            return (ERROR, RESTARTING)
+        c = self._stopped_child(id)
+        if c.__class__ is tuple:
+            return c
         self.children.remove(c)
         return OK
 
