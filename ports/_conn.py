@@ -20,7 +20,6 @@ from actors.runtime import Atom, Node, Pid, Process, call_later, lookup, release
 
 from .atoms import (
     DATA,
-    E_BADARG,
     E_CLOSED,
     E_EALREADY,
     E_EINVAL,
@@ -29,7 +28,6 @@ from .atoms import (
     ENOMEM,
     ERROR,
     HTTP,
-    NOT_OWNER,
     OK,
     TCP,
     TCP_CLOSED,
@@ -227,19 +225,15 @@ class TcpSocket(PortActor):
         inet: a dead new owner is ``{error, badarg}``, and a ``tcp_closed`` among the
         moved messages leaves the owner as it was. Socket backend: a dead new owner is
         accepted and then closes the socket (its monitor fires)."""
-        if self.owner != caller:
-            return (ERROR, NOT_OWNER)
-        if new_owner == caller:
-            return OK
-        target = lookup(self.node, new_owner)
-        alive = isinstance(target, Process) and target.alive
-        if not alive and not self.backend.dead_owner_accepted:
-            return E_BADARG
+        answer, target = self.handover(caller, new_owner, self.backend.dead_owner_accepted)
+        if answer is not None:
+            return answer
+        alive = target is not None
         me = lookup(self.node, caller)
         moved_closed = False
         if isinstance(me, Process):
             moved = me.extract(_socket_messages(self.handle, self.backend.handover_moves_all))
-            if isinstance(target, Process):
+            if target is not None:
                 for m in moved:
                     if m[0] == TCP_CLOSED:
                         moved_closed = True

@@ -13,9 +13,9 @@ import collections
 import socket
 from typing import Any, Final
 
-from actors.runtime import Atom, Node, Pid, Process, call_later, current, lookup
+from actors.runtime import Atom, Node, Pid, Process, call_later, current
 
-from .atoms import E_BADARG, E_CLOSED, E_TIMEOUT, ERROR, NOT_OWNER, OK, TCP_PASSIVE
+from .atoms import E_CLOSED, E_TIMEOUT, ERROR, OK, TCP_PASSIVE
 from ._attach import attach
 from ._backend import Backend, SocketHandle
 from ._errors import reason_from_oserror
@@ -77,16 +77,11 @@ class TcpListen(PortActor):
     def controlling_process(self, caller: Pid, new_owner: Pid) -> Any:
         """``gen_tcp:controlling_process/2``: inet refuses a dead new owner (``badarg``);
         the socket backend takes it and the socket closes."""
-        if self.owner != caller:
-            return (ERROR, NOT_OWNER)
-        if new_owner == caller:
-            return OK
-        target = lookup(self.node, new_owner)
-        alive = isinstance(target, Process) and target.alive
-        if not alive and not self.backend.dead_owner_accepted:
-            return E_BADARG
+        answer, target = self.handover(caller, new_owner, self.backend.dead_owner_accepted)
+        if answer is not None:
+            return answer
         self.connect_owner(new_owner)
-        if not alive:
+        if target is None:
             self.close()
         return OK
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.atoms import KILL, KILLED, NORMAL
+from actors.atoms import ERROR, KILL, KILLED, NORMAL, OK
+
+from .atoms import E_BADARG, NOT_OWNER
 from actors.runtime import (
     Entity,
     Handle,
@@ -141,6 +143,20 @@ class PortActor(Entity):
         self._unwatch_owner()
         self.owner = new_owner
         self._watch_owner()
+
+    def handover(self, caller: Pid, new_owner: Pid, dead_accepted: bool) -> tuple[Any, Process | None]:
+        """The checks every ``controlling_process`` makes: ``(answer, None)`` when it
+        ends here (``{error, not_owner}``; ``ok`` to the owner itself; ``{error, badarg}``
+        for a dead new owner unless `dead_accepted`), else ``(None, live new owner or
+        None)``."""
+        if self.owner != caller:
+            return (ERROR, NOT_OWNER), None
+        if new_owner == caller:
+            return OK, None
+        target = process_of(self.node, new_owner)
+        if target is None and not dead_accepted:
+            return E_BADARG, None
+        return None, target
 
     def owner_process(self) -> Process | None:
         """The owner's live `Process` (cached: the hot path of every delivery)."""
