@@ -1,4 +1,5 @@
-# make run   - the echo server on the supervised listener, gen_tcp.ranch (PORT=5678 by default)
+# make run   - the echo server on the supervised listener, gen_tcp.ranch (PORT=5678 by default);
+#              make run NODES=N serves the port from N nodes, one OS process each
 # make build - compile the hot modules with mypyc into build/mypyc (pure Python without a
 #              C compiler and Python headers; see mypyc_build.py and actors/_build.py)
 # make test  - type-check, build, and run every test (stress runs excluded) twice: the whole
@@ -31,7 +32,11 @@ build: $(MANIFEST)
 
 # run and bench take the compiled build when it is fresh (ACTORS_BUILD=auto)
 run: $(STAMP) $(MANIFEST)
+ifdef NODES
+	$(PY) examples/echo_server.py --port $(PORT) --acceptors 8 --nodes $(NODES)
+else
 	$(PY) examples/ranch_echo.py --port $(PORT) --acceptors 8
+endif
 
 typecheck: $(STAMP)
 	$(PY) -m mypy

@@ -36,12 +36,13 @@ from ._api import (
     unregister,
     whereis,
 )
+from ._dist.api import disconnect_node, monitor_node, nodes, ping
 from ._etf import binary_to_term, term_to_binary
 from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop, run
 from ._process import Exit
 from ._terms import LOCAL_NODE, Atom, Badarg, ErlangError, Pid, Ref, format_term
-from . import gen_server, proc_lib, supervisor  # noqa: E402 - OTP behaviours, on the API above
+from . import gen_server, proc_lib, rpc, supervisor  # noqa: E402 - OTP behaviours, on the API above
 
 __all__ = [
     "ANY",
@@ -57,6 +58,7 @@ __all__ = [
     "binary_to_term",
     "cancel_timer",
     "demonitor",
+    "disconnect_node",
     "exit",
     "format_term",
     "gen_server",
@@ -64,8 +66,11 @@ __all__ = [
     "link",
     "make_ref",
     "monitor",
+    "monitor_node",
     "new_event_loop",
     "node",
+    "nodes",
+    "ping",
     "process_flag",
     "process_info",
     "proc_lib",
@@ -73,6 +78,7 @@ __all__ = [
     "receive",
     "register",
     "registered",
+    "rpc",
     "run",
     "self",
     "send",

@@ -15,7 +15,7 @@ from ._entity import Entity, Exit
 from ._info import process_info
 from ._process import Process, _current, current
 from ._timer import Timer
-from ._terms import Atom, ErlangError, Pid, Ref
+from ._terms import Atom, ErlangError, Handle, Pid, Ref
 from .atoms import BADARG, DOWN, EXIT, INFINITY, NOPROC, OK, PROCESS, UNDEFINED
 
 __all__ = [
@@ -49,29 +49,70 @@ def _badarg() -> ErlangError:
     return ErlangError(BADARG)
 
 
-def node() -> Node:
-    """The node the calling process runs on."""
-    return current().node
+_NO_TERM: Final = object()
 
 
-def spawn(fn: Callable[..., Awaitable[Any]], *args: Any) -> Pid:
-    """``erlang:spawn/1,3``: start ``fn(*args)`` (an ``async def``) as a new process."""
-    return current().node.spawn_plain(fn, args)
+def node(term: Any = _NO_TERM) -> Atom:
+    """``erlang:node/0,1``: the name of the calling process's node (``nonode@nohost``
+    when it is not distributed), or the node of a pid, reference or port."""
+    if term is _NO_TERM:
+        return Atom(current().node.name)
+    if isinstance(term, (Pid, Handle)):
+        return Atom(term.node)
+    raise _badarg()
 
 
-def spawn_link(fn: Callable[..., Awaitable[Any]], *args: Any) -> Pid:
-    """``erlang:spawn_link``: spawn and link the new process to the caller, atomically."""
+def spawn(fn: Any, *args: Any) -> Any:
+    """``erlang:spawn/1,3``: start ``fn(*args)`` (an ``async def``) as a new process.
+
+    ``spawn(node, fn, *args)`` starts it on another node: `fn` is then named by its
+    module and qualified name (the other node imports it), and the call is a coroutine
+    whose result is the new pid (as it waits for that node's answer)."""
+    if fn.__class__ is not Atom and not isinstance(fn, str):
+        return current().node.spawn_plain(fn, args)
+    return _spawn_on(current(), fn, args, False, False, 0)
+
+
+def spawn_link(fn: Any, *args: Any) -> Any:
+    """``erlang:spawn_link``: spawn and link the new process to the caller, atomically;
+    ``spawn_link(node, fn, *args)`` on another node (a coroutine)."""
     me = current()
-    return me.node.spawn(fn, args, link_to=me)[0].handle  # type: ignore[no-any-return]
+    if isinstance(fn, str):
+        return _spawn_on(me, fn, args, True, False, 0)
+    return me.node.spawn(fn, args, link_to=me)[0].handle
 
 
-def spawn_monitor(fn: Callable[..., Awaitable[Any]], *args: Any) -> tuple[Pid, Ref]:
-    """``erlang:spawn_monitor``: spawn and monitor; returns ``(pid, ref)``."""
+def spawn_monitor(fn: Any, *args: Any) -> Any:
+    """``erlang:spawn_monitor``: spawn and monitor; returns ``(pid, ref)``;
+    ``spawn_monitor(node, fn, *args)`` on another node (a coroutine)."""
     me = current()
+    if isinstance(fn, str):
+        return _spawn_on(me, fn, args, False, True, 1)
     proc, ref = me.node.spawn(fn, args, monitor_by=me)
     assert ref is not None
     me.mark(ref)
     return proc.handle, ref
+
+
+def _spawn_on(me: Process, node_name: str, args: tuple[Any, ...], link: bool, monitor: bool, shape: int) -> Any:
+    if not args:
+        raise _badarg()
+    fn, rest = args[0], args[1:]
+    if node_name == me.node.name:
+        local = spawn_monitor(fn, *rest) if monitor else spawn_link(fn, *rest) if link else spawn(fn, *rest)
+        return _value(local)
+    return _remote_spawn(me, node_name, fn, rest, link, monitor, shape)
+
+
+async def _value(v: Any) -> Any:
+    return v
+
+
+async def _remote_spawn(me: Process, node_name: str, fn: Any, args: tuple[Any, ...], link: bool, monitor: bool, shape: int) -> Any:
+    from ._dist.api import dist_of
+
+    pid, ref = await dist_of(me).spawns.spawn(me, str(node_name), fn, args, link, monitor)
+    return (pid, ref) if shape else pid
 
 
 def self() -> Pid:
@@ -101,6 +142,8 @@ def send(dest: Any, msg: Any) -> Any:
                     e.sched.wake(e)
         elif e is not None:
             e.deliver(msg)
+        elif dest.node != node.name:
+            _remote(node, dest.node, lambda d: d.send(dest, msg))
         return msg
     if isinstance(dest, str):
         h = node.names.get(dest)
@@ -110,11 +153,28 @@ def send(dest: Any, msg: Any) -> Any:
         if e is not None:
             e.deliver(msg)  # type: ignore[attr-defined]
         return msg
+    if dest.__class__ is tuple and len(dest) == 2 and isinstance(dest[0], str) and isinstance(dest[1], str):
+        name, where = dest
+        if where == node.name:  # {Name, node()} ! Msg: an unregistered name drops it, as Erlang
+            e = node.resolve(name)
+            if e is not None:
+                e.deliver(msg)  # type: ignore[attr-defined]
+        else:
+            sender = _current.get().handle
+            _remote(node, where, lambda d: d.reg_send(sender, name, where, msg))
+        return msg
     e = node.table.get(dest) if _hashable(dest) else None
     if e is not None and hasattr(e, "deliver"):
         e.deliver(msg)
         return msg
     raise _badarg()
+
+
+def _remote(node: Node, where: str, act: Callable[[Any], None]) -> None:
+    """Do `act` with the node's distribution end; a node that is not distributed reaches
+    no other node, so a message to one is dropped, as to an unreachable node."""
+    if node.dist is not None:
+        act(node.dist)
 
 
 def _hashable(x: Any) -> bool:
@@ -161,6 +221,8 @@ def link(target: Any) -> bool:
     if target == me.handle:
         return True
     other = _entity(me.node, target)
+    if other is None and target.__class__ is Pid and target.node != me.node.name:
+        return _link_remote(me, target)
     if other is None or not other.alive:
         if me.trap_exit:
             me.deliver((EXIT, target, NOPROC))
@@ -171,15 +233,30 @@ def link(target: Any) -> bool:
     return True
 
 
+def _link_remote(me: Process, target: Pid) -> bool:
+    if target in me.links:
+        return True
+    me.links.add(target)
+    if me.node.dist is not None:
+        me.node.dist.link(me, target)
+    else:
+        me.links.discard(target)
+        me.exit_signal(target, Atom("noconnection"), True)
+    return True
+
+
 def unlink(target: Any) -> bool:
     """``erlang:unlink/1``: remove a link (if any); returns True."""
     me = current()
     if not isinstance(target, Pid) and not hasattr(target, "port_id"):
         raise _badarg()
+    was = target in me.links
     me.links.discard(target)
     other = _entity(me.node, target)
     if other is not None:
         other.links.discard(me.handle)
+    elif was and target.__class__ is Pid and target.node != me.node.name and me.node.dist is not None:
+        me.node.dist.unlink(me.handle, target)
     return True
 
 
@@ -199,9 +276,17 @@ def monitor(kind: Any, target: Any) -> Ref:
     obj: Any = target
     if isinstance(target, Pid):
         proc = node.table.get(target)
+        if proc is None and target.node != node.name:
+            return _monitor_remote(me, ref, target, None)
     elif isinstance(target, str):
         obj = by_name = (Atom(target), Atom(node.name))
         h = node.names.get(target)
+        proc = node.table.get(h) if h is not None else None
+    elif target.__class__ is tuple and len(target) == 2 and isinstance(target[0], str) and isinstance(target[1], str):
+        obj = by_name = (Atom(target[0]), Atom(target[1]))
+        if target[1] != node.name:
+            return _monitor_remote(me, ref, by_name, by_name)
+        h = node.names.get(target[0])
         proc = node.table.get(h) if h is not None else None
     else:
         raise _badarg()
@@ -209,6 +294,26 @@ def monitor(kind: Any, target: Any) -> Ref:
         me.add_monitor(ref, proc, by_name)
     else:
         me.deliver((DOWN, ref, PROCESS, obj, NOPROC))
+    return ref
+
+
+def _monitor_remote(me: Process, ref: Ref, target: Any, by_name: tuple[Atom, Atom] | None) -> Ref:
+    """`me` monitors a process of another node: recorded here, asked of that node (a
+    node that cannot be reached fires the monitor with ``noconnection``)."""
+    me.monitors[ref] = target
+    if by_name is not None:
+        names = me._monitor_names
+        if names is None:
+            names = me._monitor_names = {}
+        names[ref] = by_name
+    dist = me.node.dist
+    if dist is not None:
+        dist.monitor(me, target, ref)
+    else:
+        me.monitors.pop(ref, None)
+        if me._monitor_names:
+            me._monitor_names.pop(ref, None)
+        me.deliver((DOWN, ref, PROCESS, target, Atom("noconnection")))
     return ref
 
 
@@ -253,6 +358,8 @@ def exit(target: Any, reason: Any = _NO_REASON) -> bool:
         other.exit_signal(me.handle, reason, False)
         if other is me and not me.alive:
             raise Exit(me.reason)
+    elif target.__class__ is Pid and target.node != me.node.name and me.node.dist is not None:
+        me.node.dist.exit2(me.handle, target, reason)
     return True
 
 
@@ -305,9 +412,10 @@ def registered() -> list[Atom]:
 
 def is_process_alive(pid: Any) -> bool:
     """``erlang:is_process_alive/1``; `badarg` if `pid` is not a pid."""
-    if not isinstance(pid, Pid):
+    node = current().node
+    if not isinstance(pid, Pid) or pid.node != node.name:  # a remote pid is badarg too
         raise _badarg()
-    e = current().node.table.get(pid)
+    e = node.table.get(pid)
     return isinstance(e, Process) and e.alive
 
 

@@ -26,7 +26,7 @@ from ._registry import Registry
 from ._report import report_crash, report_error, safe_repr
 from ._sched import Scheduler
 from ._signals import ExitSignals
-from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref
+from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref, local_node_names
 from ._timer import Timers
 from .atoms import KILLED, NORMAL
 
@@ -52,7 +52,29 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 class Node:
     """A node: the loop, the process and port tables, the registry and the timers."""
 
-    def __init__(self, name: str = LOCAL_NODE, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self,
+        name: str | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        cookie: str | None = None,
+        longnames: bool = False,
+        address: str | None = None,
+    ) -> None:
+        """A node; with `name` (``"a"`` or ``"a@host"``) a distributed one, which joins
+        the cluster when its loop starts (`run`, `start`), authenticated by `cookie`
+        (default: ``ACTORS_COOKIE`` or ``~/.erlang.cookie``) and bound to `address`
+        (default loopback)."""
+        self.dist: Any = None  # the distribution runtime (actors._dist.runtime.Dist) once started
+        self._dist_config: tuple[str | None, str | None] | None = None
+        if name is None or name == LOCAL_NODE:
+            name = LOCAL_NODE
+        else:
+            from ._dist.names import full_name
+
+            name = full_name(name, longnames)
+            self._dist_config = (cookie, address)
+            local_node_names().add(name)
         self.name = name
         self.loop: asyncio.AbstractEventLoop = loop if loop is not None else new_event_loop()
         self.table: dict[Any, Entity] = {}
@@ -162,7 +184,10 @@ class Node:
         return await done
 
     def shutdown_processes(self) -> None:
-        """Kill every process and run the shutdown hooks (which close the ports)."""
+        """Leave the cluster (other nodes see this node go down, as after ``halt()``),
+        kill every process and run the shutdown hooks (which close the ports)."""
+        if self.dist is not None:
+            self.dist.stop()
         for proc in self.processes():
             proc.terminate(KILLED)
         for hook in list(self.shutdown_hooks):
@@ -211,6 +236,17 @@ class Node:
         finally:
             loop.close()
 
+    # -- distribution ----------------------------------------------------------------
+
+    async def start_distribution(self) -> None:
+        """Join the cluster (a named node, once, on its loop); a no-op otherwise."""
+        if self._dist_config is None or self.dist is not None:
+            return
+        from ._dist.runtime import Dist
+
+        cookie, address = self._dist_config
+        self.dist = await Dist.start(self, cookie, address)
+
     # -- a node on its own thread ------------------------------------------------------
 
     def start(self) -> Node:
@@ -227,6 +263,12 @@ class Node:
         self._thread = threading.Thread(target=main, name=f"node {self.name}", daemon=True)
         self._thread.start()
         ready.wait()
+        if self._dist_config is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(self.start_distribution(), self.loop).result()
+            except BaseException:
+                self.stop()
+                raise
         return self
 
     def stop(self) -> None:
@@ -349,15 +391,31 @@ def _finish(proc: Process, value: Any, exc: BaseException | None) -> None:
             raise exc
 
 
-def run(fn: Callable[..., Awaitable[T]], *args: Any, node_name: str = LOCAL_NODE) -> T:
+def run(
+    fn: Callable[..., Awaitable[T]],
+    *args: Any,
+    name: str | None = None,
+    cookie: str | None = None,
+    longnames: bool = False,
+    address: str | None = None,
+) -> T:
     """Start a fresh node, run ``fn(*args)`` as its first process, then stop the node.
+
+    With `name` the node is distributed (see `Node`): it joins the cluster before `fn`
+    starts and leaves it when the node stops.
 
     Returns what `fn` returned, or raises what it raised. If the first process is ended
     by an exit signal or by ``actors.exit(reason)`` with a reason other than ``normal``,
     raises `ErlangError(reason, "exit")`. Processes still alive at the end are killed and
     ports closed.
     """
-    node = Node(node_name)
+    node = Node(name, cookie=cookie, longnames=longnames, address=address)
+    if node._dist_config is not None:
+        try:
+            node.loop.run_until_complete(node.start_distribution())
+        except BaseException:
+            node.close()
+            raise
     main = node.loop.create_task(node.run_process(fn, *args))
     with sigint_stops(node.loop, main) as interrupted:
         try:

@@ -237,6 +237,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         epilog="History is kept in ~/.erlports_history (ACTORS_SHELL_HISTORY names another "
         "file; set it empty to keep none).",
     )
+    p.add_argument("-sname", metavar="NAME", help="a distributed node with a short name (NAME@host)")
+    p.add_argument("-name", metavar="NAME", help="a distributed node with a long name (NAME@host.domain)")
+    p.add_argument("-setcookie", metavar="COOKIE", help="the cluster's cookie (default: "
+                   "ACTORS_COOKIE, else ~/.erlang.cookie)")
+    p.add_argument("-noshell", action="store_true", help="run the node without a shell, until "
+                   "SIGTERM or Ctrl-C")
+    p.add_argument("--halt-on-eof", action="store_true", help=argparse.SUPPRESS)  # peer nodes
     p.add_argument(
         "--step-limit", type=float, default=5.0, metavar="SECONDS",
         help="kill a process whose step holds the node longer than this (never awaits); "
@@ -248,7 +255,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the shell until Ctrl-D or ``q()``; returns the exit status."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    node = Node().start()
+    if args.sname and args.name:
+        print("python -m actors: -sname and -name cannot be used together", file=sys.stderr)
+        return 2
+    try:
+        node = Node(args.sname or args.name, cookie=args.setcookie, longnames=bool(args.name)).start()
+    except Exception as e:  # noqa: BLE001 - a bad name or a node that cannot start: one line
+        print(f"python -m actors: cannot start the node: {_one_line(e)}", file=sys.stderr)
+        return 1
+    if args.noshell:
+        return run_noshell(node, args.halt_on_eof)
     out = PromptSafe(sys.stdout, Terminal({}))
     err = PromptSafe(sys.stderr, out.terminal)
     configure_shell_logging(err)
@@ -284,3 +300,28 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, saved[1])
 
 
+def run_noshell(node: Node, halt_on_eof: bool) -> int:
+    """``-noshell``: the node runs until SIGTERM or SIGINT (or, for a peer node, until
+    its standard input closes: its parent is gone). Prints one line when it is up."""
+    import threading
+
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: done.set())
+    if halt_on_eof:
+        def watch_stdin() -> None:
+            try:
+                while sys.stdin.buffer.read1(4096):  # type: ignore[union-attr]
+                    pass
+            except (OSError, ValueError):
+                pass
+            done.set()
+
+        threading.Thread(target=watch_stdin, name="stdin watch", daemon=True).start()
+    print(f"actors node {node.name} up", flush=True)
+    try:
+        while not done.wait(3600):
+            pass
+    finally:
+        node.stop()
+    return 0

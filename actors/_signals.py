@@ -118,8 +118,11 @@ class Signals(Mailbox):
         if target is None:
             return False
         t = self.node.table.get(target)
-        if isinstance(t, Signals) and t._monitored_by:
-            t._monitored_by.pop(ref, None)
+        if isinstance(t, Signals):
+            if t._monitored_by:
+                t._monitored_by.pop(ref, None)
+        elif self.node.dist is not None and _remote(target, self.node.name):
+            self.node.dist.demonitor(self.handle, target, ref)
         return True
 
     def monitor_targets(self) -> list[Any]:
@@ -153,6 +156,7 @@ class Signals(Mailbox):
         pid = self.handle
         node = self.node
         table = node.table
+        remote: list[Any] | None = None  # links, monitors and watchers on other nodes
         links = self._links
         if links:
             self._links = None
@@ -167,19 +171,29 @@ class Signals(Mailbox):
                     else:
                         other.links.discard(pid)
                     targets.append(other)
+                elif node.dist is not None and _remote(h, node.name):
+                    remote = remote or [[], [], []]
+                    remote[0].append(h)
             node.exit_signals.send(pid, reason, targets)
         mons = self._monitors
         if mons:
             self._monitors = self._monitor_names = None
             for ref, target in mons.items():
                 t = table.get(target)
-                if isinstance(t, Signals) and t._monitored_by:
-                    t._monitored_by.pop(ref, None)
+                if isinstance(t, Signals):
+                    if t._monitored_by:
+                        t._monitored_by.pop(ref, None)
+                elif node.dist is not None and _remote(target, node.name):
+                    remote = remote or [[], [], []]
+                    remote[1].append((ref, target))
         watchers = self._monitored_by
         if watchers:
             self._monitored_by = None
             for ref, watcher in watchers.items():
                 wp = table.get(watcher)
+                if wp is None and node.dist is not None and _remote(watcher, node.name):
+                    remote = remote or [[], [], []]
+                    remote[2].append((ref, watcher))
                 if isinstance(wp, Signals) and wp._monitors:
                     wp._monitors.pop(ref, None)
                     obj: Any = pid
@@ -187,3 +201,12 @@ class Signals(Mailbox):
                     if names:
                         obj = names.pop(ref, pid)
                     wp.deliver((DOWN, ref, PROCESS, obj, reason))
+        if remote is not None:
+            node.dist.ended(pid, reason, *remote)
+
+
+def _remote(target: Any, here: str) -> bool:
+    """Whether `target` (a pid or a ``(name, node)`` pair) is on another node."""
+    if target.__class__ is Pid:
+        return bool(target.node != here)
+    return target.__class__ is tuple and len(target) == 2 and target[1] != here

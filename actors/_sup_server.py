@@ -12,7 +12,8 @@ from typing import Any, Final
 
 from . import _sup_child as sc
 from . import gen_server
-from ._api import node, process_flag, send
+from ._api import process_flag, send
+from ._process import current
 from ._api import self as _me
 from ._sup_calls import RESTARTING, SOFO, Calls
 from ._sup_spec import Child, Flags, SpecError, check_flags, check_specs
@@ -133,7 +134,7 @@ class Supervisor(Calls):
 
     def _add_restart(self) -> bool:
         """Count a restart; False when that is more than `intensity` within `period`."""
-        now = node().loop.time()
+        now = current().node.loop.time()
         threshold = now - self.flags.period
         self.restarts = [t for t in self.restarts if t >= threshold]
         self.restarts.append(now)

@@ -19,9 +19,32 @@ __all__ = [
     "Badarg",
     "format_term",
     "LOCAL_NODE",
+    "local_node_names",
+    "node_index",
 ]
 
 LOCAL_NODE: Final = "nonode@nohost"
+
+_local_names: set[str] = {LOCAL_NODE}
+_remote_index: dict[str, int] = {}
+
+
+def local_node_names() -> set[str]:
+    """The names of the nodes this OS process runs (a `Node` adds its own): their pids,
+    refs and ports print with 0 as Erlang prints local ones."""
+    return _local_names
+
+
+def node_index(node: str) -> int:
+    """The first number Erlang prints in a pid, ref or port of `node`: 0 for a node of
+    this OS process, otherwise a number the node keeps for as long as it runs (as
+    Erlang's ``<5913.87.0>``)."""
+    if node in _local_names:
+        return 0
+    i = _remote_index.get(node)
+    if i is None:
+        i = _remote_index[node] = len(_remote_index) + 1
+    return i
 
 _UNQUOTED = re.compile(r"[a-z\xdf-\xf6\xf8-\xff][A-Za-z0-9_@\xc0-\xd6\xd8-\xf6\xf8-\xff]*\Z")
 _RESERVED: Final = frozenset(
@@ -118,7 +141,9 @@ class Pid:
         return (self.node, self.number, self.serial) < (other.node, other.number, other.serial)
 
     def __repr__(self) -> str:
-        return f"<0.{self.number}.{self.serial}>"
+        node = self.node
+        x = 0 if node in _local_names else node_index(node)
+        return f"<{x}.{self.number}.{self.serial}>"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Pid, (self.node, self.number, self.serial))
@@ -168,7 +193,7 @@ class Ref(Handle):
 
     def __repr__(self) -> str:
         n = self.number
-        return f"#Ref<0.{(n >> 40) & 0xFFFFFFFF}.{(n >> 20) & 0xFFFFF}.{n & 0xFFFFF}>"
+        return f"#Ref<{node_index(self.node)}.{(n >> 40) & 0xFFFFFFFF}.{(n >> 20) & 0xFFFFF}.{n & 0xFFFFF}>"
 
 
 

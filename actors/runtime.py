@@ -22,7 +22,7 @@ from ._memory import release_soon as _release_soon
 from ._node import Node
 from ._process import Entity, Process, current, current_or_none
 from ._sched import uninterruptible as _uninterruptible
-from ._terms import Atom, Badarg, ErlangError, Handle, Pid, Ref, format_term
+from ._terms import Atom, Badarg, ErlangError, Handle, Pid, Ref, format_term, node_index
 from ._timer import Timer
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "lookup",
     "match_by_equality",
     "new_pid",
+    "node_index",
     "on_exit",
     "on_shutdown",
     "process_of",

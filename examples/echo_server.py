@@ -9,6 +9,12 @@ connection it spawns a fresh acceptor to take its place and serves the connectio
 itself, echoing every packet back. Flags choose the framing (``--packet``), the active
 mode (``--active``) and the ``buffer`` option.
 
+``--nodes N`` serves the port from N nodes, one OS process (so one core) each: this node
+listens and starts N-1 peer nodes (`actors.peer`), hands each the listen socket's file
+descriptor, and each runs its own acceptors on it (``gen_tcp.listen(0, [("fd", Fd)])``).
+The kernel spreads the connections over the nodes. A peer node that dies is started
+again by this one; only its connections are lost.
+
 A port that cannot be listened on (taken, or out of range) ends the program with one
 line on stderr and exit status 1 (2 for a bad flag); Ctrl-C stops it quietly (status
 130): the node kills every process and closes every socket.
@@ -24,6 +30,7 @@ import structlog
 
 import actors
 import gen_tcp
+from actors import peer
 from gen_tcp import inet
 
 log = structlog.get_logger("echo_server")
@@ -55,6 +62,13 @@ def _count(value: str) -> int:
     n = _int(value, "--acceptors")
     if n < 1:
         raise argparse.ArgumentTypeError("--acceptors needs at least 1")
+    return n
+
+
+def _nodes(value: str) -> int:
+    n = _int(value, "--nodes")
+    if n < 1:
+        raise argparse.ArgumentTypeError("--nodes needs at least 1")
     return n
 
 
@@ -120,6 +134,48 @@ async def start(port: int, acceptors: int, packet: Any, active: Any, buffer: int
     return ls
 
 
+async def serve_on_fd(fd: int, acceptors: int, packet: Any, active: Any, buffer: int | None) -> None:
+    """On a peer node: listen on the inherited descriptor `fd`, run the acceptors, and
+    own the listen socket for as long as the node runs."""
+    opts: list[Any] = ["binary", ("packet", packet), ("active", active), ("fd", fd)]
+    if buffer is not None:
+        opts.append(("buffer", buffer))
+    ok, ls = await gen_tcp.listen(0, opts)
+    if ok != "ok":
+        raise actors.ErlangError(("listen_failed", ls), "exit")
+    for _ in range(acceptors):
+        actors.spawn(acceptor, ls, active)
+    await actors.receive("$never")
+
+
+def _peer_entry() -> Any:
+    """`serve_on_fd` by a name a peer node can import (this file may run as __main__)."""
+    if __name__ != "__main__":
+        return serve_on_fd
+    try:
+        from erlports_examples import echo_server
+    except ImportError:
+        raise SystemExit("echo_server: --nodes needs the package installed (pip install -e .)")
+    return echo_server.serve_on_fd
+
+
+async def keep_peer(fd: int, args: argparse.Namespace) -> None:
+    """Run one peer node serving the listen socket `fd`; start it again when it dies."""
+    entry = _peer_entry()
+    name = peer.random_name("echo")
+    while True:
+        started = await peer.start(name, pass_fds=[fd])
+        if started[0] != "ok":
+            log.error("peer_start_failed", reason=started[1])
+            raise actors.ErlangError(("peer_start_failed", started[1]), "exit")
+        _, control, node = started
+        watch = actors.monitor("process", control)
+        await actors.spawn(node, entry, fd, args.acceptors, args.packet, args.active, args.buffer)
+        print(f"node {node} serves with {args.acceptors} acceptors", flush=True)
+        down = await actors.receive(("DOWN", watch, actors.ANY, actors.ANY, actors.ANY))
+        log.warning("peer_node_down", node=node, reason=down[4], action="restart")
+
+
 async def serve_forever(args: argparse.Namespace) -> str | None:
     """Start the server and serve until interrupted; an error line if it cannot start."""
     try:
@@ -129,6 +185,10 @@ async def serve_forever(args: argparse.Namespace) -> str | None:
     _, port = await inet.port(ls)
     print(f"echo server on port {port}: {args.acceptors} acceptors, packet {args.packet}, "
           f"active {args.active}", flush=True)
+    if args.nodes > 1:
+        _, fd = await inet.getfd(ls)
+        for _ in range(args.nodes - 1):
+            actors.spawn_link(keep_peer, fd, args)
     if args.packet == 0:
         print(f"try it: nc localhost {port}", flush=True)
     await actors.receive()  # serve until interrupted (the listen socket dies with us)
@@ -147,6 +207,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--packet", type=_packet, default=0, help="framing: 0, 1, 2, 4 or line (default 0)")
     p.add_argument("--active", type=_active, default="once", help="once, true or N (default once)")
     p.add_argument("--buffer", type=int, default=None, help="the buffer option, in bytes")
+    p.add_argument("--nodes", type=_nodes, default=1, help="nodes (OS processes) serving the "
+                   "port, this one included (default 1)")
     return p.parse_args(argv)
 
 
@@ -155,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     if not structlog.is_configured():
         structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    name = peer.random_name("echo") if args.nodes > 1 else None
     try:
-        error = actors.run(serve_forever, args)
+        error = actors.run(serve_forever, args, name=name)
     except KeyboardInterrupt:
         return 130
     if error is not None:

@@ -19,6 +19,7 @@ __all__ = [
     "port",
     "peername",
     "sockname",
+    "getfd",
     "getstat",
     "format_error",
     "i",
@@ -70,6 +71,12 @@ async def sockname(s: Any) -> Any:
     """``inet:sockname/1``: ``("ok", (address, port))``; ``ebadf`` when the connection
     is gone but the port not yet closed; ``einval`` when closed."""
     return _ask(s, ports.sockname)
+
+
+async def getfd(s: Any) -> Any:
+    """``inet:getfd/1``: ``("ok", fd)``, the OS file descriptor of the socket (to hand a
+    listen socket to another node: ``gen_tcp.listen(0, [("fd", fd)])`` there)."""
+    return _ask(s, ports.getfd)
 
 
 async def getstat(s: Any, options: Any = None) -> Any:

@@ -28,6 +28,7 @@ from actors.runtime import (
     link,
     lookup,
     match_by_equality,
+    node_index,
     on_exit,
     on_shutdown,
     process_of,
@@ -60,7 +61,7 @@ class Port(Handle):
         return self.number
 
     def __repr__(self) -> str:
-        return f"#Port<0.{self.number}>"
+        return f"#Port<{node_index(self.node)}.{self.number}>"
 
 
 match_by_equality(Port)  # a socket handle in a receive pattern matches by equality

@@ -284,6 +284,15 @@ def port(p: TcpSocket | TcpListen) -> Any:
     return (OK, os.fsencode(name) if isinstance(name, str) else bytes(name or b""))
 
 
+def getfd(p: TcpSocket | TcpListen) -> Any:
+    """``inet:getfd/1``: ``{ok, Fd}``, the OS file descriptor of the port's socket (it
+    stays the port's: a process that takes it over dups it, as ``{fd, Fd}`` does)."""
+    sock = _bound_socket(p)
+    if sock.__class__ is tuple:
+        return sock
+    return (OK, sock.fileno())
+
+
 def peername(p: TcpSocket | TcpListen) -> Any:
     """``inet:peername/1``: ``{ok, {Address, Port}}``; ``enotconn`` for a listen socket or
     one whose connection is gone (socket backend: once the end of the stream was seen)."""

@@ -278,7 +278,7 @@ async def test_call_noproc_names_the_timeout_when_given() -> None:
 async def test_call_name_node_tuple() -> None:
     """call({nonexist, node()}, get): noproc with {nonexist, nonode@nohost}; a
     registered {Name, node()} reaches the server."""
-    node = actors.node().name
+    node = actors.node()
     r = await exit_reason(gen_server.call(("nonexist", node), "get"))
     assert r == ("noproc", ("gen_server", "call", [("nonexist", node), "get"]))
     pid = await started(name="named")

@@ -17,6 +17,7 @@ from time import monotonic
 import pytest
 
 import actors
+import actors.runtime
 from actors import ANY, Pid, new_event_loop
 from actors.runtime import call_later
 from actors.testing import run_isolated
@@ -61,7 +62,7 @@ async def wait_once(kind: str, ms: int) -> None:
     elif kind == "sleep":
         await actors.sleep(ms)
     else:  # the runtime's timer for ports
-        loop = actors.node().loop
+        loop = actors.runtime.current().node.loop
         fut: asyncio.Future[None] = loop.create_future()
         call_later(loop, ms / 1000.0, fut.set_result, None)
         await fut

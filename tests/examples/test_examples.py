@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import actors
+import actors.runtime
 import gen_tcp
 from actors.testing import assert_receive
 from gen_tcp import inet
@@ -50,7 +51,7 @@ async def test_acceptor_pool_serves_clients_with_active_once_and_packet_2() -> N
     assert isinstance(port, int) and port > 0
     assert await client(port, "hello") == ("ok", "olleh")
     assert await client(port, b"\x00\x01") == ("ok", "\x01\x00")
-    (listen_port,) = ports_of(actors.node())  # start/2 returns only the port number
+    (listen_port,) = ports_of(actors.runtime.current().node)  # start/2 returns only the port number
     await stop_pool(listen_port.handle)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 import actors
+import actors.runtime
 import gen_tcp
 from actors import Atom
 from actors.testing import assert_receive
@@ -49,7 +50,7 @@ ONE = struct.pack("=i", 1)  # <<1:32/native>>
 
 def ksock(s: Any) -> socket.socket:
     """The OS socket behind gen_tcp socket `s` (test-only access to the port actor)."""
-    return actors.node().table[s].sock
+    return actors.runtime.current().node.table[s].sock
 
 
 def kopt(s: Any, level: int, name: int) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import actors
+import actors.runtime
 from actors import Atom
 from actors.testing import assert_receive, refute_receive
 from ports import INET, SOCKET, Backend, TcpSocket
@@ -67,7 +68,7 @@ def make(backend: Backend = INET, **opts: Any) -> tuple[TcpSocket, FakeIO]:
     io = FakeIO()
     o = default_port_opts()
     o.update(opts)
-    port = TcpSocket(actors.node(), actors.self(), io, o, "inet", backend)
+    port = TcpSocket(actors.runtime.current().node, actors.self(), io, o, "inet", backend)
     return port, io
 
 
