@@ -160,15 +160,27 @@ async def _teardown(teardowns: list[Any]) -> None:
         raise AssertionError(f"async fixture {name!r} yielded more than once")
 
 
-def run_isolated(fn: Any, kwargs: dict[str, Any]) -> Any:
+def run_isolated(fn: Any, kwargs: dict[str, Any], node_options: dict[str, Any] | None = None) -> Any:
     """Run ``fn(**kwargs)`` as the first process of a fresh node; fail on any leak.
 
     Arguments that are `AsyncFixture` are set up first, in that process, and torn down
-    after `fn` returns or fails, before the leak check."""
+    after `fn` returns or fails, before the leak check. `node_options` are `Node`'s
+    (``name``, ``cookie``: ``@pytest.mark.actors(name="a")`` makes a distributed node;
+    ``name=True`` a fresh name for each test)."""
     __tracebackhide__ = True
     before = open_fds()
-    node = Node()
+    if node_options and node_options.get("name") is True:
+        from .peer import random_name
+
+        node_options = {**node_options, "name": random_name("test")}
+    node = Node(**(node_options or {}))
     leaks: list[str] = []
+    if node_options and node_options.get("name"):
+        try:
+            node.loop.run_until_complete(node.start_distribution())
+        except BaseException:
+            node.close()
+            raise
 
     async def main() -> Any:
         teardowns: list[Any] = []
@@ -213,7 +225,11 @@ def pytest_configure(config: pytest.Config) -> None:
     warm = new_event_loop()
     warm.run_until_complete(asyncio.sleep(0))
     warm.close()
-    config.addinivalue_line("markers", "actors: run this async test as a process on a fresh node")
+    config.addinivalue_line(
+        "markers",
+        "actors(name=None, cookie=None): run this async test as a process on a fresh node "
+        "(a distributed one when named)",
+    )
     _check_pytest_asyncio(config)
 
 
@@ -265,7 +281,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if not _is_actors_test(pyfuncitem):
         return None
     names = pyfuncitem._fixtureinfo.argnames
-    run_isolated(pyfuncitem.obj, {name: pyfuncitem.funcargs[name] for name in names})
+    marker = pyfuncitem.get_closest_marker("actors")
+    options = dict(marker.kwargs) if marker is not None else None
+    run_isolated(pyfuncitem.obj, {name: pyfuncitem.funcargs[name] for name in names}, options)
     return True
 
 
