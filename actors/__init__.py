@@ -42,7 +42,7 @@ from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop, run
 from ._process import Exit
 from ._terms import LOCAL_NODE, Atom, Badarg, ErlangError, Pid, Ref, format_term
-from . import gen_server, proc_lib, rpc, supervisor  # noqa: E402 - OTP behaviours, on the API above
+from . import gen_server, peer, proc_lib, rpc, supervisor  # noqa: E402 - OTP behaviours, on the API above
 
 __all__ = [
     "ANY",
@@ -70,6 +70,7 @@ __all__ = [
     "new_event_loop",
     "node",
     "nodes",
+    "peer",
     "ping",
     "process_flag",
     "process_info",
