@@ -142,8 +142,8 @@ def send(dest: Any, msg: Any) -> Any:
                     e.sched.wake(e)
         elif e is not None:
             e.deliver(msg)
-        elif dest.node != node.name:
-            _remote(node, dest.node, lambda d: d.send(dest, msg))
+        elif dest.node != node.name and node.dist is not None:
+            node.dist.send(dest, msg)  # another node's process (one that is not distributed reaches none)
         return msg
     if isinstance(dest, str):
         h = node.names.get(dest)
@@ -159,22 +159,14 @@ def send(dest: Any, msg: Any) -> Any:
             e = node.resolve(name)
             if e is not None:
                 e.deliver(msg)  # type: ignore[attr-defined]
-        else:
-            sender = _current.get().handle
-            _remote(node, where, lambda d: d.reg_send(sender, name, where, msg))
+        elif node.dist is not None:
+            node.dist.reg_send(_current.get().handle, name, where, msg)
         return msg
     e = node.table.get(dest) if _hashable(dest) else None
     if e is not None and hasattr(e, "deliver"):
         e.deliver(msg)
         return msg
     raise _badarg()
-
-
-def _remote(node: Node, where: str, act: Callable[[Any], None]) -> None:
-    """Do `act` with the node's distribution end; a node that is not distributed reaches
-    no other node, so a message to one is dropped, as to an unreachable node."""
-    if node.dist is not None:
-        act(node.dist)
 
 
 def _hashable(x: Any) -> bool:

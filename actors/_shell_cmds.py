@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final
 
 from ._process import Process
 from ._sync import SyncModule
-from ._terms import LOCAL_NODE, Atom, Pid, format_term
+from ._terms import Atom, Pid, all_known_nodes, format_term, node_index
 from .atoms import OK
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ Shell commands (erl's, and Python's where erl has none):
   self()           the shell's pid (a fresh one after its process died)
   i()              every process: pid, initial call, queued messages, status
   regs()           the registered processes
-  pid(0, N, 0)     the pid <0.N.0>
+  ni(), nregs()    i() and regs() of every node of the cluster (a named node: -sname)
+  pid(0, N, 0)     the pid <0.N.0> (pid(X, N, 0): of the node printed as X)
   v(N)             the value of command N (v(-1): the previous one)
   tb()             the Python traceback of the last error, without the shell's frames
   help(X)          what X is: help(gen_tcp) lists what the prompt offers
@@ -85,8 +86,10 @@ class Commands:
             "flush": self.flush,
             "i": self.i,
             "regs": self.regs,
+            "ni": self.ni,
+            "nregs": self.nregs,
             "q": self.q,
-            "pid": pid,
+            "pid": self.pid,
             "v": self.v,
             "h": self.help,
             "help": self.help,
@@ -142,6 +145,44 @@ class Commands:
             self._print(f"{name:<24} {p:<12} {call:<44} {msgs:>5}")
         return OK
 
+    def _cluster(self, fn: Callable[[], Any]) -> list[tuple[str, Any]]:
+        """``fn()`` on this node and every connected node (by rpc): (node, result)."""
+        api = self.shell.locals["actors"]
+        return [(str(n), api.rpc.call(n, fn, [], 10000)) for n in [api.node(), *api.nodes()]]
+
+    def ni(self) -> Atom:
+        """``ni()``: ``i()`` for every node of the cluster."""
+        for node, rows in self._cluster(process_rows):
+            self._print(f"** Processes on node {node} **")
+            if not isinstance(rows, list):
+                self._print(f"   {format_term(rows)}")
+                continue
+            self._print(f"{'Pid':<14} {'Initial Call':<44} {'Msgs':>5} {'Status':<9} Registered")
+            for p, call, msgs, status, name in rows:
+                self._print(f"{p:<14} {call:<44} {msgs:>5} {status:<9} {name}")
+        return OK
+
+    def nregs(self) -> Atom:
+        """``nregs()``: ``regs()`` for every node of the cluster."""
+        for node, rows in self._cluster(registered_rows):
+            self._print(f"** Registered procs on node {node} **")
+            if not isinstance(rows, list):
+                self._print(f"   {format_term(rows)}")
+                continue
+            for name, p in rows:
+                self._print(f"{name:<24} {p}")
+        return OK
+
+    def pid(self, x: int, y: int, z: int) -> Pid:
+        """``pid(X, N, S)``: the pid ``<X.N.S>``: X 0 for this node's, else the number this
+        node prints for another node."""
+        if x == 0:
+            return Pid(self.shell.node.name, y, z)
+        for name in all_known_nodes():
+            if node_index(name) == x:
+                return Pid(name, y, z)
+        raise ValueError(f"no node is printed as {x} here")
+
     def q(self) -> None:
         """``q()``: leave the shell (and stop the node)."""
         raise Quit(0)
@@ -174,11 +215,26 @@ class Commands:
         self._print(format_user_traceback(exc))
 
 
-def pid(x: int, y: int, z: int) -> Pid:
-    """``pid(0, N, 0)``: the pid ``<0.N.0>`` of this node."""
-    if x != 0:
-        raise ValueError("only local pids (0, N, S) exist on this node")
-    return Pid(LOCAL_NODE, y, z)
+def process_rows() -> list[tuple[str, str, int, str, str]]:
+    """``i()``'s rows for the node this runs on (on its loop; also by rpc from a shell)."""
+    from ._process import current_or_none
+
+    me = current_or_none()
+    if me is None:
+        raise RuntimeError("process_rows runs as a process")
+    rows = []
+    for p in sorted(me.node.processes(), key=lambda p: p.handle):
+        status = "running" if p is me else _status(p)
+        rows.append((format_term(p.handle), _call(p), p.queue_len(), status, p.name or ""))
+    return rows
+
+
+def registered_rows() -> list[tuple[str, str]]:
+    """``regs()``'s names and pids for the node this runs on."""
+    from ._process import current
+
+    node = current().node
+    return [(str(name), format_term(h)) for name, h in sorted(node.names.items())]
 
 
 def format_user_traceback(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ __all__ = [
     "Badarg",
     "format_term",
     "LOCAL_NODE",
+    "all_known_nodes",
     "local_node_names",
     "node_index",
 ]
@@ -33,6 +34,11 @@ def local_node_names() -> set[str]:
     """The names of the nodes this OS process runs (a `Node` adds its own): their pids,
     refs and ports print with 0 as Erlang prints local ones."""
     return _local_names
+
+
+def all_known_nodes() -> list[str]:
+    """Every other node a pid, ref or port of was printed or numbered here."""
+    return list(_remote_index)
 
 
 def node_index(node: str) -> int:
