@@ -258,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.sname and args.name:
         print("python -m actors: -sname and -name cannot be used together", file=sys.stderr)
         return 2
+    if args.noshell:
+        configure_shell_logging(sys.stderr)  # stdout carries only the "up" line
     try:
         node = Node(args.sname or args.name, cookie=args.setcookie, longnames=bool(args.name)).start()
     except Exception as e:  # noqa: BLE001 - a bad name or a node that cannot start: one line

@@ -112,6 +112,8 @@ async def _control(parent: Pid, node: str, args: list[str], pass_fds: list[int],
     runtime.on_exit(me, lambda _p: _kill(os_proc))
     assert os_proc.stdout is not None
     line = await os_proc.stdout.readline()
+    while line and not line.startswith(b"actors node "):  # whatever it printed before
+        line = await os_proc.stdout.readline()
     if not line.startswith(b"actors node "):
         send(parent, (_STARTED, me.handle, ("exit_status", await os_proc.wait())))
         return

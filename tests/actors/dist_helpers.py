@@ -27,6 +27,8 @@ class NodeProcess:
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().decode()
+        while line and not line.startswith("actors node "):
+            line = self.proc.stdout.readline().decode()
         assert line.startswith("actors node "), f"node did not start: {line!r}"
         self.name = line.split()[2]
 
