@@ -149,13 +149,20 @@ def _echo_rate(nodes: int, loadgen: str) -> float:
     from .bench_echo import HOST, WARMUP_MS, WINDOW_MS, _parse
 
     argv = [sys.executable, os.path.join(ROOT, "examples", "echo_server.py"), "--port", "0", "--nodes", str(nodes)]
-    env = dict(os.environ, ACTORS_COOKIE=COOKIE)
+    env = dict(os.environ, ACTORS_COOKIE=COOKIE, PYTHONPATH=ROOT)
     server = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
     try:
         assert server.stdout is not None
-        port = int(server.stdout.readline().split("port ")[1].split(":")[0])
-        for _ in range(nodes - 1):
-            server.stdout.readline()  # "node ... serves"
+        line = server.stdout.readline()
+        while line and not line.startswith("echo server on port "):
+            line = server.stdout.readline()
+        port = int(line.split("port ")[1].split(":")[0])
+        served = 0
+        while served < nodes - 1:  # "node ... serves with ..." per peer node
+            line = server.stdout.readline()
+            if not line:
+                raise RuntimeError("echo_server --nodes stopped before its peers served")
+            served += " serves with " in line
         r = subprocess.run([loadgen, "echo", HOST, str(port), str(ECHO_CONNS), "64", "0", str(WARMUP_MS), str(WINDOW_MS)],
                            capture_output=True, text=True, timeout=120)
         return float(_parse(r.stdout)["rate"])
