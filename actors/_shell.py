@@ -27,6 +27,7 @@ import code
 import concurrent.futures
 import importlib.metadata
 import inspect
+import os
 import signal
 import sys
 import traceback
@@ -312,10 +313,10 @@ def run_noshell(node: Node, halt_on_eof: bool) -> int:
         signal.signal(sig, lambda signum, frame: done.set())
     if halt_on_eof:
         def watch_stdin() -> None:
-            try:
-                while sys.stdin.buffer.read1(4096):  # type: ignore[union-attr]
+            try:  # the raw descriptor: a buffered stdin's lock would hold up the exit
+                while os.read(0, 4096):
                     pass
-            except (OSError, ValueError):
+            except OSError:
                 pass
             done.set()
 
