@@ -234,6 +234,8 @@ def _link_remote(me: Process, target: Pid) -> bool:
     else:
         me.links.discard(target)
         me.exit_signal(target, Atom("noconnection"), True)
+    if not me.alive:  # the node cannot be reached and the caller does not trap exits
+        raise Exit(me.reason)
     return True
 
 
