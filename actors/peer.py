@@ -39,8 +39,9 @@ _STOP = Atom("$peer_stop")
 
 
 def random_name(prefix: str = "peer") -> str:
-    """A node name no other node on this machine uses (``peer-<pid>-<n>``)."""
-    return f"{prefix}-{os.getpid()}-{next(_counter)}"
+    """A node name no other node on this machine uses (``peer_<pid>_<n>``: an atom that
+    prints without quotes)."""
+    return f"{prefix}_{os.getpid()}_{next(_counter)}"
 
 
 def _count() -> Any:
