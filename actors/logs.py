@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import traceback
 from typing import Any, MutableMapping, TextIO, cast
 
@@ -78,8 +79,11 @@ def _text(value: Any) -> str:
 
 
 def configure_shell_logging(stream: TextIO | io.TextIOBase) -> None:
-    """What the shell (an application) sets up: erl-style reports on `stream`."""
+    """What the shell (an application) sets up: erl-style reports on `stream`, from
+    warnings up (erl's shell shows no info or progress reports either: its logger level
+    is notice)."""
     structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
         processors=[structlog.processors.add_log_level, ErlRenderer()],
         logger_factory=structlog.PrintLoggerFactory(cast(TextIO, stream)),
         cache_logger_on_first_use=False,
