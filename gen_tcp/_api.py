@@ -9,13 +9,15 @@ Programmer errors raise as Erlang raises them (`ErlangError` with ``badarg`` or
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, overload
 
 import ports
 from actors.atoms import FUNCTION_CLAUSE, INFINITY, OK
 from actors.runtime import ErlangError, current
 
 from . import _inet_tcp, _socket_backend
+from .types import Address, IoData, Ok, Options, Result, Shutdown, Socket, Timeout
+from actors.runtime import Pid
 
 __all__ = [
     "connect",
@@ -36,7 +38,11 @@ def backend_module(s: Any) -> Any:
     return _socket_backend if s.__class__ is ports.SocketHandle else _inet_tcp
 
 
-async def connect(address: Any, port: Any = None, options: Any = (), timeout: Any = _NO_TIMEOUT) -> Any:
+@overload
+async def connect(address: dict[str, Any], port: Options = ..., options: Timeout = ...) -> Result: ...
+@overload
+async def connect(address: Address, port: int, options: Options = ..., timeout: Timeout = ...) -> Result: ...
+async def connect(address: Any, port: Any = None, options: Any = (), timeout: Any = _NO_TIMEOUT) -> Result:
     """``gen_tcp:connect/3,4``, and ``connect/2,3`` with a sockaddr map as first argument.
 
     Returns ``("ok", socket)`` or ``("error", reason)``: ``econnrefused``, ``nxdomain``,
@@ -57,7 +63,7 @@ async def connect(address: Any, port: Any = None, options: Any = (), timeout: An
     return await ports.connect(backend, address, port, options, timeout)
 
 
-async def listen(port: Any, options: Any) -> Any:
+async def listen(port: int, options: Options) -> Result:
     """``gen_tcp:listen/2``: ``("ok", listen_socket)`` or ``("error", reason)``.
 
     Port 0 lets the OS pick (read it with ``inet.port``). A bad port or option raises
@@ -67,7 +73,7 @@ async def listen(port: Any, options: Any) -> Any:
     return ports.listen(ports.backend_of(options), port, options)
 
 
-async def accept(listen_socket: Any, timeout: Any = INFINITY) -> Any:
+async def accept(listen_socket: Socket, timeout: Timeout = INFINITY) -> Result:
     """``gen_tcp:accept/1,2``: ``("ok", socket)``, ``("error", "timeout")``,
     ``("error", "closed")`` when the listen socket is (or gets) closed, ``einval`` on a
     socket that is not listening. The caller becomes the new socket's owner."""
@@ -80,7 +86,7 @@ async def accept(listen_socket: Any, timeout: Any = INFINITY) -> Any:
     return await backend_module(listen_socket).accept(listen_socket, timeout)
 
 
-async def send(s: Any, packet: Any) -> Any:
+async def send(s: Socket, packet: IoData) -> Ok:
     """``gen_tcp:send/2``: ``"ok"`` or ``("error", reason)`` (``closed``, ``enotconn``,
     ``timeout`` with ``send_timeout``, ``einval`` for data that is not iodata)."""
     if s.__class__ is ports.Port:  # the hot path: a live inet socket of this node
@@ -93,7 +99,7 @@ async def send(s: Any, packet: Any) -> Any:
     return await backend_module(s).send(s, packet)
 
 
-async def recv(s: Any, length: Any, timeout: Any = INFINITY) -> Any:
+async def recv(s: Socket, length: int, timeout: Timeout = INFINITY) -> Result:
     """``gen_tcp:recv/2,3``: ``("ok", data)`` or ``("error", reason)``.
 
     Length 0 returns what is available (at most ``buffer`` bytes in raw mode); N > 0
@@ -110,7 +116,7 @@ async def recv(s: Any, length: Any, timeout: Any = INFINITY) -> Any:
     return await backend_module(s).recv(s, length, timeout)
 
 
-async def close(s: Any) -> Any:
+async def close(s: Socket) -> Ok:
     """``gen_tcp:close/1``: always ``ok`` (also for a socket already closed; the socket
     backend answers ``{error, closed}`` then)."""
     if s.__class__ is ports.Port:  # a live inet socket of this node
@@ -121,12 +127,12 @@ async def close(s: Any) -> Any:
     return await backend_module(s).close(s)
 
 
-async def shutdown(s: Any, how: Any) -> Any:
+async def shutdown(s: Socket, how: Shutdown) -> Ok:
     """``gen_tcp:shutdown/2`` with How ``read``, ``write`` or ``read_write``."""
     return backend_module(s).shutdown(s, how)
 
 
-async def controlling_process(s: Any, pid: Any) -> Any:
+async def controlling_process(s: Socket, pid: Pid) -> Ok:
     """``gen_tcp:controlling_process/2``: ``"ok"``, ``("error", "not_owner")``,
     ``("error", "closed")``, ``("error", "badarg")`` for a dead pid.
 

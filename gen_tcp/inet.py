@@ -6,12 +6,13 @@ is closed answers ``("error", "einval")``, as the inet backend does.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import ports
 from actors.runtime import current, format_term
 
 from ._api import backend_module
+from .types import Ok, Options, Result, Socket
 
 __all__ = [
     "setopts",
@@ -34,7 +35,7 @@ def _ask(s: Any, fn: Any, *args: Any) -> Any:
     return module.CLOSED_INFO if p is None else fn(p, *args)
 
 
-async def setopts(s: Any, options: Any) -> Any:
+async def setopts(s: Socket, options: Options) -> Ok:
     """``inet:setopts/2``: ``"ok"`` or ``("error", reason)`` (``einval`` mostly).
 
     A badly typed option rejects the whole list (nothing applied). ``{active, N}`` adds
@@ -49,37 +50,37 @@ async def setopts(s: Any, options: Any) -> Any:
     return backend_module(s).setopts(s, options)
 
 
-async def getopts(s: Any, options: Any) -> Any:
+async def getopts(s: Socket, options: Sequence[Any]) -> Result:
     """``inet:getopts/2``: ``("ok", [(name, value), ...])`` in the order asked, or
     ``("error", "einval")`` if any name is unknown or unreadable (options the OS lacks,
     such as ``ipv6_v6only`` on IPv4, are left out)."""
     return backend_module(s).getopts(s, options)
 
 
-async def port(s: Any) -> Any:
+async def port(s: Socket) -> Result:
     """``inet:port/1``: ``("ok", port_number)`` or ``("error", "einval")``."""
     return _ask(s, ports.port)
 
 
-async def peername(s: Any) -> Any:
+async def peername(s: Socket) -> Result:
     """``inet:peername/1``: ``("ok", (address, port))``; ``enotconn`` for a listen
     socket or one whose connection is gone; ``einval`` when closed."""
     return _ask(s, ports.peername)
 
 
-async def sockname(s: Any) -> Any:
+async def sockname(s: Socket) -> Result:
     """``inet:sockname/1``: ``("ok", (address, port))``; ``ebadf`` when the connection
     is gone but the port not yet closed; ``einval`` when closed."""
     return _ask(s, ports.sockname)
 
 
-async def getfd(s: Any) -> Any:
+async def getfd(s: Socket) -> Result:
     """``inet:getfd/1``: ``("ok", fd)``, the OS file descriptor of the socket (to hand a
     listen socket to another node: ``gen_tcp.listen(0, [("fd", fd)])`` there)."""
     return _ask(s, ports.getfd)
 
 
-async def getstat(s: Any, options: Any = None) -> Any:
+async def getstat(s: Socket, options: Sequence[str] | None = None) -> Result:
     """``inet:getstat/1,2``: ``("ok", [(name, count), ...])`` with Erlang's real key list
     and order (recv_oct, recv_cnt, recv_max, recv_avg, recv_dvi, send_oct, send_cnt,
     send_max, send_avg, send_pend); an unknown name gives ``("error", "einval")``."""
