@@ -38,10 +38,12 @@ from typing import Any, Final, NoReturn
 import structlog
 
 from . import proc_lib
-from ._api import demonitor, monitor, receive, register, self, send, whereis
+from ._api import register, self, whereis
 from ._entity import Exit
-from ._match import ANY, TIMEOUT
+from ._gen_call import CALL, CAST, SYSTEM, _reply_to, call, cast, reply, stop
+from ._match import TIMEOUT
 from ._process import current
+from ._sched import suspend
 from ._report import report_error, safe_repr
 from ._terms import Atom, Badarg, ErlangError, Pid
 from .atoms import DOWN, ERROR, EXIT, FUNCTION_CLAUSE, IGNORE, INFINITY, NOPROC, NORMAL, OK, PROCESS, SHUTDOWN, UNDEFINED
@@ -49,12 +51,6 @@ from .atoms import TIMEOUT as TIMEOUT_ATOM
 
 __all__ = ["start", "start_link", "start_monitor", "call", "cast", "reply", "stop", "is_normal"]
 
-CALL: Final = Atom("$gen_call")
-CAST: Final = Atom("$gen_cast")
-SYSTEM: Final = Atom("system")
-ALIAS: Final = Atom("alias")
-GEN_SERVER: Final = Atom("gen_server")
-_CALL_FN: Final = Atom("call")
 _TERMINATE: Final = Atom("terminate")
 _CONTINUE: Final = Atom("continue")
 _HIBERNATE: Final = Atom("hibernate")
@@ -197,16 +193,28 @@ class _Stop(Exception):
 
 async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> None:
     """Receive and dispatch until a callback stops the server or one raises."""
-    recv = current().receive
+    me = current()
     try:
         while True:
-            if timeout.__class__ is tuple:  # ("continue", C)
+            if timeout is INFINITY:  # the hot path: `receive` without patterns, inlined
+                q = me.q
+                h = me.head
+                if h >= len(q):
+                    me.recv_wait = True
+                    try:
+                        await suspend()  # a message (or a kill) wakes the process
+                    finally:
+                        me.recv_wait = False
+                    continue
+                msg = me._take(h) if not me.holes else await me.receive(())
+            elif timeout.__class__ is tuple:  # ("continue", C)
                 r = _callback(module, "handle_continue")(timeout[1], state)
                 if r.__class__ is not tuple and _awaitable(r):
                     r = await r
                 state, timeout = _result(r, state, None)
                 continue
-            msg = await recv((), INFINITY if timeout == _HIBERNATE else timeout)
+            else:
+                msg = await me.receive((), INFINITY if timeout == _HIBERNATE else timeout)
             if msg is TIMEOUT:
                 msg = TIMEOUT_ATOM
             elif msg.__class__ is tuple:
@@ -218,7 +226,7 @@ async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> No
                     if r.__class__ is not tuple and _awaitable(r):
                         r = await r
                     if r.__class__ is tuple and len(r) == 3 and r[0] == "reply":
-                        reply(from_, r[1])
+                        _reply_to(from_, r[1])
                         state, timeout = r[2], INFINITY
                     else:
                         state, timeout = _result(r, state, from_)
@@ -291,117 +299,3 @@ async def _terminate(
     if exc is not None:
         _raise(exc)
     raise Exit(reason)
-
-
-# -- the client side --------------------------------------------------------------------
-
-
-def _whereis(server: Any) -> Pid | None:
-    if server.__class__ is Pid:
-        return server
-    if server.__class__ is tuple and len(server) == 2:
-        if server[0] == "local":
-            server = server[1]
-        elif server[1] == current().node.name:
-            server = server[0]
-        else:
-            return None
-    if isinstance(server, str):
-        pid = whereis(server)
-        return pid if pid.__class__ is Pid else None
-    raise Badarg()
-
-
-async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
-    """``gen_server:call/2,3``: send `request` and wait for the reply (`timeout` ms,
-    5000 by default, or ``"infinity"``). `server`: a pid, a registered name,
-    ``(name, node)`` or ``("local", name)``.
-
-    Raises `ErlangError` of kind ``"exit"``: ``("timeout", ("gen_server", "call",
-    [server, request, timeout]))``, ``("noproc", ...)`` when there is no such server,
-    ``(Reason, ...)`` when it ends with Reason before replying,
-    ``("calling_self", ...)``, ``("function_clause", ...)`` for a bad timeout (Erlang's
-    first element is ``{function_clause, Stack}``). As in Erlang, the argument list has no timeout when the
-    call gave none. No monitor, ``DOWN`` or late reply is left behind."""
-    ms = 5000 if timeout is _DEFAULT else timeout
-    if not ((ms.__class__ is int or ms.__class__ is float) and ms >= 0) and ms != INFINITY:
-        raise _exit((FUNCTION_CLAUSE, _mfa(server, request, timeout)))
-    pid = _whereis(server)
-    if pid is None:
-        raise _exit((NOPROC, _mfa(server, request, timeout)))
-    me = current()
-    if pid == me.handle:
-        raise _exit((Atom("calling_self"), _mfa(server, request, timeout)))
-    proc = pid.proc
-    if proc is not None and proc.alive and proc.node is me.node:  # inline monitor + send
-        ref = me.node.make_ref()
-        me.mark(ref)
-        me.add_monitor(ref, proc)
-        proc.deliver((CALL, (me.handle, [ALIAS, ref]), request))
-    else:
-        ref = monitor(PROCESS, pid)
-        send(pid, (CALL, (me.handle, [ALIAS, ref]), request))
-    msg = await me.receive(((ref, ANY), (DOWN, ref, ANY, ANY, ANY)), ms)
-    if msg is TIMEOUT:
-        demonitor(ref, ["flush"])
-        raise _exit((TIMEOUT_ATOM, _mfa(server, request, timeout)))
-    if msg[0] is ref:
-        if not me.remove_monitor(ref):  # it fired after the reply: drop its DOWN
-            demonitor(ref, ["flush"])
-        return msg[1]
-    raise _exit((msg[4], _mfa(server, request, timeout)))
-
-
-def _mfa(server: Any, request: Any, timeout: Any) -> tuple[Atom, Atom, list[Any]]:
-    args = [server, request] if timeout is _DEFAULT else [server, request, timeout]
-    return (GEN_SERVER, _CALL_FN, args)
-
-
-def cast(server: Any, msg: Any) -> Atom:
-    """``gen_server:cast/2``: send `msg` to ``handle_cast``; ``ok`` even when there is
-    no such server."""
-    try:
-        pid = _whereis(server)
-    except Badarg:
-        return OK
-    if pid is not None:
-        send(pid, (CAST, msg))
-    return OK
-
-
-def reply(from_: Any, reply: Any) -> Atom:
-    """``gen_server:reply/2``: answer the call `from_` (the second argument of
-    ``handle_call``), from any process; ``ok``. A caller that gave up gets nothing."""
-    pid, tag = from_
-    if tag.__class__ is list and len(tag) == 2 and tag[0] is ALIAS:
-        ref = tag[1]
-        proc = pid.proc  # the live local process, or None
-        if proc is not None and proc.alive:
-            mons = proc._monitors
-            if mons and ref in mons:
-                proc.deliver((ref, reply))
-    else:
-        try:
-            send(pid, (tag, reply))
-        except ErlangError:
-            pass
-    return OK
-
-
-async def stop(server: Any, reason: Any = NORMAL, timeout: Any = INFINITY) -> Atom:
-    """``gen_server:stop/1,3``: make the server run ``terminate(reason, state)`` and exit
-    with `reason`; ``ok``. Raises `ErlangError` of kind ``"exit"`` with ``noproc`` if
-    there is no such server, ``timeout`` if it did not end within `timeout` ms, or the
-    reason it ended with if that was another."""
-    pid = _whereis(server)
-    if pid is None:
-        raise _exit(NOPROC)
-    ref = monitor(PROCESS, pid)
-    send(pid, (SYSTEM, (self(), ref), (_TERMINATE, reason)))
-    msg = await receive((DOWN, ref, ANY, ANY, ANY), timeout=timeout)
-    if msg is TIMEOUT:
-        demonitor(ref, ["flush"])
-        raise _exit(TIMEOUT_ATOM)
-    if msg[4] == reason:
-        return OK
-    raise _exit(msg[4])
