@@ -15,7 +15,7 @@ from typing import Any, Final, Generator
 
 from ._api import demonitor, monitor, receive, self, send, whereis
 from ._match import ANY, TIMEOUT
-from ._process import current
+from ._process import _current, current
 from ._terms import Atom, Badarg, ErlangError, Pid
 from .atoms import DOWN, FUNCTION_CLAUSE, INFINITY, NOPROC, NORMAL, OK, PROCESS
 from .atoms import TIMEOUT as TIMEOUT_ATOM
@@ -80,7 +80,10 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
     pid = server if server.__class__ is Pid else whereis_server(server)
     if pid is None:
         raise _exit((NOPROC, _mfa(server, request, timeout)))
-    me = current()
+    try:
+        me = _current.get()
+    except LookupError:
+        me = current()  # raises not_a_process
     proc = pid.proc  # the live local process, or None
     if proc is me:
         raise _exit((Atom("calling_self"), _mfa(server, request, timeout)))
@@ -110,7 +113,12 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
         if me.q is q and pos < len(q):
             m = q[pos]
             if m.__class__ is tuple and m[0] is ref and len(m) == 2:
-                msg = me._take(pos)
+                if pos == me.head and pos + 1 == len(q):  # the only message: `_take`, inlined
+                    msg = m
+                    q.clear()
+                    me.head = me.mark_pos = 0
+                else:
+                    msg = me._take(pos)
     if msg is None:
         msg = await me.receive(((ref, ANY), (DOWN, ref, ANY, ANY, ANY)), ms)
         if msg is TIMEOUT:
@@ -119,8 +127,7 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
         if msg[0] is not ref:
             raise _exit((msg[4], _mfa(server, request, timeout)))
     # demonitor: an active monitor has no DOWN queued; one that fired after the reply has
-    mons = me._monitors
-    if mons is not None and mons.pop(ref, None) is not None:
+    if mons.pop(ref, None) is not None:
         watchers = proc._monitored_by
         if watchers:
             watchers.pop(ref, None)

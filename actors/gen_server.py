@@ -40,7 +40,7 @@ import structlog
 from . import proc_lib
 from ._api import register, self, whereis
 from ._entity import Exit
-from ._gen_call import CALL, CAST, SYSTEM, _reply_to, call, cast, reply, stop
+from ._gen_call import ALIAS, CALL, CAST, SYSTEM, _reply_to, call, cast, reply, stop
 from ._match import TIMEOUT
 from ._process import current
 from ._sched import suspend
@@ -54,6 +54,7 @@ __all__ = ["start", "start_link", "start_monitor", "call", "cast", "reply", "sto
 _TERMINATE: Final = Atom("terminate")
 _CONTINUE: Final = Atom("continue")
 _HIBERNATE: Final = Atom("hibernate")
+UNDEF: Final = Atom("undef")
 _DEFAULT: Final = object()
 
 _log = structlog.get_logger("actors.gen_server")
@@ -94,7 +95,7 @@ async def apply(fn: Any, *args: Any) -> Any:
 def _callback(module: Any, name: str) -> Any:
     fn = getattr(module, name, None)
     if fn is None:
-        raise ErlangError(Atom("undef"))
+        raise ErlangError(UNDEF)
     return fn
 
 
@@ -206,7 +207,12 @@ async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> No
                     finally:
                         me.recv_wait = False
                     continue
-                msg = me._take(h) if not me.holes else await me.receive(())
+                if h + 1 == len(q) and not me.holes:  # the only message: `_take`, inlined
+                    msg = q[h]
+                    q.clear()
+                    me.head = me.mark_pos = 0
+                else:
+                    msg = me._take(h) if not me.holes else await me.receive(())
             elif timeout.__class__ is tuple:  # ("continue", C)
                 r = _callback(module, "handle_continue")(timeout[1], state)
                 if r.__class__ is not tuple and _awaitable(r):
@@ -222,11 +228,24 @@ async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> No
                 tag = msg[0]
                 if n == 3 and (tag is CALL or tag == CALL):  # the hot path: a call
                     from_ = msg[1]
-                    r = _callback(module, "handle_call")(msg[2], from_, state)
+                    fn = getattr(module, "handle_call", None)
+                    if fn is None:
+                        raise ErlangError(UNDEF)
+                    r = fn(msg[2], from_, state)
                     if r.__class__ is not tuple and _awaitable(r):
                         r = await r
                     if r.__class__ is tuple and len(r) == 3 and r[0] == "reply":
-                        _reply_to(from_, r[1])
+                        tag = from_[1]  # `reply`, inlined for a local caller
+                        caller = from_[0].proc
+                        if caller is not None and tag.__class__ is list and len(tag) == 2 and tag[0] is ALIAS:
+                            mons = caller._monitors  # the alias is active while the caller's monitor is
+                            if mons and tag[1] in mons and caller.alive:
+                                caller.q.append((tag[1], r[1]))
+                                if caller.recv_wait:
+                                    caller.recv_wait = False
+                                    caller.sched.wake(caller)
+                        else:
+                            _reply_to(from_, r[1])
                         state, timeout = r[2], INFINITY
                     else:
                         state, timeout = _result(r, state, from_)
