@@ -25,6 +25,10 @@ Rules, as OTP 25 has them (checked with ``erl``):
   reason: the term of an `actors.exit` / ``ErlangError`` of kind ``"exit"``, else the
   exception itself (as any process of this runtime).
 
+Asynchronous requests (OTP 25): `send_request`, `wait_response`, `receive_response`,
+`check_response` and the request id collections (``reqids_*``); see
+`actors._gen_request`.
+
 Deviation: a reply message is ``(Mref, Reply)`` and ``from_`` is
 ``(pid, ["alias", Mref])``; as OTP's aliases, a reply that comes after the caller gave up
 (timeout or the server's death) is dropped, never left in its mailbox.
@@ -41,6 +45,16 @@ from . import proc_lib
 from ._api import register, self, whereis
 from ._entity import Exit
 from ._gen_call import ALIAS, CALL, CAST, SYSTEM, _reply_to, call, cast, reply, stop
+from ._gen_request import (
+    check_response,
+    receive_response,
+    reqids_add,
+    reqids_new,
+    reqids_size,
+    reqids_to_list,
+    send_request,
+    wait_response,
+)
 from ._match import TIMEOUT
 from ._process import current
 from ._sched import suspend
@@ -49,7 +63,24 @@ from ._terms import Atom, Badarg, ErlangError, Pid
 from .atoms import DOWN, ERROR, EXIT, FUNCTION_CLAUSE, IGNORE, INFINITY, NOPROC, NORMAL, OK, PROCESS, SHUTDOWN, UNDEFINED
 from .atoms import TIMEOUT as TIMEOUT_ATOM
 
-__all__ = ["start", "start_link", "start_monitor", "call", "cast", "reply", "stop", "is_normal"]
+__all__ = [
+    "start",
+    "start_link",
+    "start_monitor",
+    "call",
+    "cast",
+    "reply",
+    "stop",
+    "is_normal",
+    "send_request",
+    "wait_response",
+    "receive_response",
+    "check_response",
+    "reqids_new",
+    "reqids_add",
+    "reqids_size",
+    "reqids_to_list",
+]
 
 _TERMINATE: Final = Atom("terminate")
 _CONTINUE: Final = Atom("continue")

@@ -34,6 +34,8 @@ class Busy:
                 return ("reply", n, n)
             case "stop":
                 return ("stop", "normal", "stopped", n)
+            case "die":
+                actors.exit("dead")
         return ("reply", req, n)
 
     def handle_cast(self, msg: Any, n: Any) -> Any:
