@@ -41,7 +41,7 @@ from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop, run
 from ._process import Exit
 from ._terms import LOCAL_NODE, Atom, Badarg, ErlangError, Pid, Ref, format_term
-from . import gen_server, proc_lib, supervisor  # noqa: E402 - OTP behaviours, on the API above
+from . import gen_server, proc_lib, supervisor, sys  # noqa: E402 - OTP behaviours, on the API above
 
 __all__ = [
     "ANY",
@@ -82,6 +82,7 @@ __all__ = [
     "spawn_link",
     "spawn_monitor",
     "supervisor",
+    "sys",
     "term_to_binary",
     "unlink",
     "unregister",

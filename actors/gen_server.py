@@ -45,6 +45,7 @@ from . import proc_lib
 from ._api import register, self, whereis
 from ._entity import Exit
 from ._gen_call import ALIAS, CALL, CAST, SYSTEM, _reply_to, call, cast, reply, stop
+from ._gen_system import NO_STOP, handle_system
 from ._gen_request import (
     check_response,
     receive_response,
@@ -82,7 +83,6 @@ __all__ = [
     "reqids_to_list",
 ]
 
-_TERMINATE: Final = Atom("terminate")
 _CONTINUE: Final = Atom("continue")
 _HIBERNATE: Final = Atom("hibernate")
 UNDEF: Final = Atom("undef")
@@ -290,7 +290,9 @@ async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> No
                 if n == 3 and tag == EXIT and msg[1] == parent:
                     raise _Stop(msg[2], state)
                 if n == 3 and tag == SYSTEM:
-                    timeout = _system(msg, state, timeout)
+                    state, stop_reason = await handle_system(me, module, msg, state, parent)
+                    if stop_reason is not NO_STOP:
+                        raise _Stop(stop_reason, state)
                     continue
             handle_info = getattr(module, "handle_info", None)
             if handle_info is None:
@@ -302,13 +304,6 @@ async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> No
         await _terminate(module, s.reason, s.state, None, s.from_, s.reply)
     except (Exception, Exit) as e:
         await _terminate(module, reason_of(e), state, e)
-
-
-def _system(msg: tuple[Any, ...], state: Any, timeout: Any) -> Any:
-    req = msg[2]
-    if req.__class__ is tuple and len(req) == 2 and req[0] == _TERMINATE:
-        raise _Stop(req[1], state)
-    return timeout
 
 
 def _result(r: Any, state: Any, from_: Any) -> tuple[Any, Any]:
