@@ -41,7 +41,7 @@ from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop, run
 from ._process import Exit
 from ._terms import LOCAL_NODE, Atom, Badarg, ErlangError, Pid, Ref, format_term
-from . import gen_server, proc_lib, supervisor, sys  # noqa: E402 - OTP behaviours, on the API above
+from . import gen_server, global_registry, proc_lib, supervisor, sys  # noqa: E402 - OTP behaviours, on the API above
 
 __all__ = [
     "ANY",
@@ -60,6 +60,7 @@ __all__ = [
     "exit",
     "format_term",
     "gen_server",
+    "global_registry",
     "is_process_alive",
     "link",
     "make_ref",

@@ -13,7 +13,9 @@ from __future__ import annotations
 import types
 from typing import Any, Final, Generator
 
+from . import global_registry
 from ._api import demonitor, monitor, receive, self, send, whereis
+from ._entity import Exit
 from ._match import ANY, TIMEOUT
 from ._process import _current, current
 from ._terms import Atom, Badarg, ErlangError, Pid
@@ -45,12 +47,18 @@ def _pass() -> Generator[None, None, None]:
 
 
 def whereis_server(server: Any) -> Pid | None:
-    """The pid `server` names now: a pid, a registered name, ``("local", name)`` or
-    ``(name, node)`` of this node; None when there is no such process; `Badarg` for
-    anything else."""
+    """The pid `server` names now: a pid, a registered name, ``("local", name)``,
+    ``(name, node)`` of this node, ``("global", name)`` or ``("via", module, name)``;
+    None when there is no such process; `Badarg` for anything else."""
     if server.__class__ is Pid:
         return server
+    if server.__class__ is tuple and len(server) == 3 and server[0] == "via":
+        pid = server[1].whereis_name(server[2])
+        return pid if pid.__class__ is Pid else None
     if server.__class__ is tuple and len(server) == 2:
+        if server[0] == "global":
+            pid = global_registry.whereis_name(server[1])
+            return pid if pid.__class__ is Pid else None
         if server[0] == "local":
             server = server[1]
         elif server[1] == current().node.name:
@@ -158,6 +166,13 @@ def _mfa(server: Any, request: Any, timeout: Any) -> tuple[Atom, Atom, list[Any]
 def cast(server: Any, msg: Any) -> Atom:
     """``gen_server:cast/2``: send `msg` to ``handle_cast``; ``ok`` even when there is
     no such server."""
+    if server.__class__ is tuple and (len(server) == 3 and server[0] == "via" or len(server) == 2 and server[0] == "global"):
+        module = global_registry if len(server) == 2 else server[1]
+        try:  # as OTP: the module's send, its failure ignored
+            module.send(server[-1], (CAST, msg))
+        except (Exception, Exit):
+            pass
+        return OK
     try:
         pid = whereis_server(server)
     except Badarg:

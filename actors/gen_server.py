@@ -41,7 +41,7 @@ from typing import Any, Final, NoReturn
 
 import structlog
 
-from . import proc_lib
+from . import global_registry, proc_lib
 from ._api import register, self, whereis
 from ._entity import Exit
 from ._gen_call import ALIAS, CALL, CAST, SYSTEM, _reply_to, call, cast, reply, stop
@@ -133,55 +133,90 @@ def _callback(module: Any, name: str) -> Any:
 # -- starting ---------------------------------------------------------------------------
 
 
-def _local_name(name: Any) -> Atom | None:
+def _reg_name(name: Any) -> Any:
+    """A start's name as ``register`` wants it: None, an atom for a local name, or
+    ``(module, name)`` for ``("global", name)`` and ``("via", module, name)``."""
     if name is None:
         return None
-    if name.__class__ is tuple and len(name) == 2 and name[0] == "local":
-        name = name[1]
+    if name.__class__ is tuple:
+        if len(name) == 2 and name[0] == "global":
+            return (global_registry, name[1])
+        if len(name) == 3 and name[0] == "via":
+            return (name[1], name[2])
+        if len(name) == 2 and name[0] == "local":
+            name = name[1]
     if isinstance(name, str) and name != UNDEFINED:
         return Atom(name)
     raise Badarg()
+
+
+def _register(name: Any, me: Pid) -> Any:
+    """Register the starting server; None, or the pid that has the name already."""
+    if name.__class__ is tuple:  # as OTP: look first, then register
+        module, n = name
+        pid = module.whereis_name(n)
+        if pid.__class__ is Pid:
+            return pid
+        if module.register_name(n, me) == "yes":
+            return None
+        pid = module.whereis_name(n)
+        return pid if pid.__class__ is Pid else UNDEFINED
+    try:
+        register(name, me)
+    except ErlangError:
+        return whereis(name)
+    return None
+
+
+def _unregister(name: Any) -> None:
+    """A start failed: a global or via name goes (a local one goes with the process)."""
+    if name.__class__ is tuple:
+        name[0].unregister_name(name[1])
 
 
 async def start(module: Any, args: Any, name: Any = None, *, timeout: Any = INFINITY) -> Any:
     """``gen_server:start/3,4``: start a server (not linked) and wait for its ``init``:
     ``("ok", pid)``, ``("error", reason)``, ``"ignore"``,
     ``("error", ("already_started", pid))``; ``("error", "timeout")`` after `timeout` ms.
-    `name`: a name (or ``("local", name)``) to register the server under."""
-    return await proc_lib.start(_init_it, (module, args, _local_name(name), False), timeout)
+    `name`: a name (or ``("local", name)``) to register the server under,
+    ``("global", name)`` (see `actors.global_registry`) or ``("via", module, name)``
+    (`module` has ``register_name``, ``unregister_name``, ``whereis_name`` and
+    ``send``, as OTP's via modules)."""
+    return await proc_lib.start(_init_it, (module, args, _reg_name(name), False), timeout)
 
 
 async def start_link(module: Any, args: Any, name: Any = None, *, timeout: Any = INFINITY) -> Any:
     """``gen_server:start_link/3,4``: as `start`, linked to the caller. A server whose
     ``init`` fails exits with the reason, which takes down a caller that does not trap
     exits (as in Erlang)."""
-    return await proc_lib.start_link(_init_it, (module, args, _local_name(name), True), timeout)
+    return await proc_lib.start_link(_init_it, (module, args, _reg_name(name), True), timeout)
 
 
 async def start_monitor(module: Any, args: Any, name: Any = None, *, timeout: Any = INFINITY) -> Any:
     """``gen_server:start_monitor/3,4``: as `start`, monitored: ``("ok", (pid, ref))``;
     on an error no monitor and no ``DOWN`` message remain."""
-    ret, ref = await proc_lib.start_monitor(_init_it, (module, args, _local_name(name), False), timeout)
+    ret, ref = await proc_lib.start_monitor(_init_it, (module, args, _reg_name(name), False), timeout)
     if ret.__class__ is tuple and len(ret) == 2 and ret[0] == OK:
         return (OK, (ret[1], ref))
     return ret
 
 
-async def _init_it(module: Any, args: Any, name: Atom | None, linked: bool) -> None:
+async def _init_it(module: Any, args: Any, name: Any, linked: bool) -> None:
     me = self()
     if name is not None:
-        try:
-            register(name, me)
-        except ErlangError:
-            proc_lib.init_ack((ERROR, ("already_started", whereis(name))))
+        other = _register(name, me)
+        if other is not None:
+            proc_lib.init_ack((ERROR, ("already_started", other)))
             return
     parent = proc_lib.parent() if linked else me
     try:
         r = await apply(_callback(module, "init"), args)
     except Exception as e:
+        _unregister(name)
         proc_lib.init_ack((ERROR, reason_of(e)))
         _raise(e)
     except Exit as e:
+        _unregister(name)
         proc_lib.init_ack((ERROR, e.reason))
         raise
     timeout: Any = INFINITY
@@ -191,6 +226,7 @@ async def _init_it(module: Any, args: Any, name: Atom | None, linked: bool) -> N
         proc_lib.init_ack((OK, me))
         await _loop(module, r[1], parent, timeout)
         return
+    _unregister(name)
     if r == IGNORE:
         proc_lib.init_ack(IGNORE)
         return
