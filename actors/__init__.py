@@ -42,7 +42,7 @@ from ._match import ANY, TIMEOUT
 from ._node import Node, new_event_loop, run
 from ._process import Exit
 from ._terms import LOCAL_NODE, Atom, Badarg, ErlangError, Pid, Ref, format_term
-from . import gen_server, peer, proc_lib, rpc, supervisor  # noqa: E402 - OTP behaviours, on the API above
+from . import gen_server, global_registry, peer, proc_lib, rpc, supervisor, sys  # noqa: E402 - OTP behaviours, on the API above
 
 __all__ = [
     "ANY",
@@ -62,6 +62,7 @@ __all__ = [
     "exit",
     "format_term",
     "gen_server",
+    "global_registry",
     "is_process_alive",
     "link",
     "make_ref",
@@ -89,6 +90,7 @@ __all__ = [
     "spawn_link",
     "spawn_monitor",
     "supervisor",
+    "sys",
     "term_to_binary",
     "unlink",
     "unregister",

@@ -37,16 +37,22 @@ class Supervisor(Calls):
 
     def __init__(self) -> None:
         self.name: Any = None
+        self.module: Any = None
         self.flags = Flags(Atom("one_for_one"), 1, 5, Atom("never"))
         self.children: list[Child] = []  # static children, in start order
         self.dynamic: dict[Any, Child] = {}  # simple_one_for_one: pid (or child) -> child
         self.template: Child | None = None
         self.restarts: list[float] = []
 
+    def format_status(self, opt: Any, data: list[Any]) -> Any:
+        """``sys:get_status``'s part for a supervisor, as OTP's: its state and module."""
+        return [(Atom("data"), [("State", data[1])]), (Atom("supervisor"), [("Callback", self.module)])]
+
     async def init(self, a: tuple[Any, Any, Any]) -> Any:
         module, args, name = a
         process_flag("trap_exit", True)
         self.name = name if name is not None else (_me(), module)
+        self.module = module
         r = await gen_server.apply(getattr(module, "init"), args)
         if r == IGNORE:
             return IGNORE

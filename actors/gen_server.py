@@ -25,6 +25,10 @@ Rules, as OTP 25 has them (checked with ``erl``):
   reason: the term of an `actors.exit` / ``ErlangError`` of kind ``"exit"``, else the
   exception itself (as any process of this runtime).
 
+Asynchronous requests (OTP 25): `send_request`, `wait_response`, `receive_response`,
+`check_response` and the request id collections (``reqids_*``); see
+`actors._gen_request`.
+
 Deviation: a reply message is ``(Mref, Reply)`` and ``from_`` is
 ``(pid, ["alias", Mref])``; as OTP's aliases, a reply that comes after the caller gave up
 (timeout or the server's death) is dropped, never left in its mailbox.
@@ -37,27 +41,51 @@ from typing import Any, Final, NoReturn
 
 import structlog
 
-from . import proc_lib
-from ._api import demonitor, monitor, receive, register, self, send, whereis
+from . import global_registry, proc_lib
+from ._api import register, self, whereis
 from ._entity import Exit
-from ._match import ANY, TIMEOUT
+from ._gen_call import ALIAS, CALL, CAST, SYSTEM, _reply_to, call, cast, reply, stop
+from ._gen_system import NO_STOP, handle_system
+from ._gen_request import (
+    check_response,
+    receive_response,
+    reqids_add,
+    reqids_new,
+    reqids_size,
+    reqids_to_list,
+    send_request,
+    wait_response,
+)
+from ._match import TIMEOUT
 from ._process import current
+from ._sched import suspend
 from ._report import report_error, safe_repr
 from ._terms import Atom, Badarg, ErlangError, Pid
 from .atoms import DOWN, ERROR, EXIT, FUNCTION_CLAUSE, IGNORE, INFINITY, NOPROC, NORMAL, OK, PROCESS, SHUTDOWN, UNDEFINED
 from .atoms import TIMEOUT as TIMEOUT_ATOM
 
-__all__ = ["start", "start_link", "start_monitor", "call", "cast", "reply", "stop", "is_normal"]
+__all__ = [
+    "start",
+    "start_link",
+    "start_monitor",
+    "call",
+    "cast",
+    "reply",
+    "stop",
+    "is_normal",
+    "send_request",
+    "wait_response",
+    "receive_response",
+    "check_response",
+    "reqids_new",
+    "reqids_add",
+    "reqids_size",
+    "reqids_to_list",
+]
 
-CALL: Final = Atom("$gen_call")
-CAST: Final = Atom("$gen_cast")
-SYSTEM: Final = Atom("system")
-ALIAS: Final = Atom("alias")
-GEN_SERVER: Final = Atom("gen_server")
-_CALL_FN: Final = Atom("call")
-_TERMINATE: Final = Atom("terminate")
 _CONTINUE: Final = Atom("continue")
 _HIBERNATE: Final = Atom("hibernate")
+UNDEF: Final = Atom("undef")
 _DEFAULT: Final = object()
 
 _log = structlog.get_logger("actors.gen_server")
@@ -98,62 +126,97 @@ async def apply(fn: Any, *args: Any) -> Any:
 def _callback(module: Any, name: str) -> Any:
     fn = getattr(module, name, None)
     if fn is None:
-        raise ErlangError(Atom("undef"))
+        raise ErlangError(UNDEF)
     return fn
 
 
 # -- starting ---------------------------------------------------------------------------
 
 
-def _local_name(name: Any) -> Atom | None:
+def _reg_name(name: Any) -> Any:
+    """A start's name as ``register`` wants it: None, an atom for a local name, or
+    ``(module, name)`` for ``("global", name)`` and ``("via", module, name)``."""
     if name is None:
         return None
-    if name.__class__ is tuple and len(name) == 2 and name[0] == "local":
-        name = name[1]
+    if name.__class__ is tuple:
+        if len(name) == 2 and name[0] == "global":
+            return (global_registry, name[1])
+        if len(name) == 3 and name[0] == "via":
+            return (name[1], name[2])
+        if len(name) == 2 and name[0] == "local":
+            name = name[1]
     if isinstance(name, str) and name != UNDEFINED:
         return Atom(name)
     raise Badarg()
+
+
+def _register(name: Any, me: Pid) -> Any:
+    """Register the starting server; None, or the pid that has the name already."""
+    if name.__class__ is tuple:  # as OTP: look first, then register
+        module, n = name
+        pid = module.whereis_name(n)
+        if pid.__class__ is Pid:
+            return pid
+        if module.register_name(n, me) == "yes":
+            return None
+        pid = module.whereis_name(n)
+        return pid if pid.__class__ is Pid else UNDEFINED
+    try:
+        register(name, me)
+    except ErlangError:
+        return whereis(name)
+    return None
+
+
+def _unregister(name: Any) -> None:
+    """A start failed: a global or via name goes (a local one goes with the process)."""
+    if name.__class__ is tuple:
+        name[0].unregister_name(name[1])
 
 
 async def start(module: Any, args: Any, name: Any = None, *, timeout: Any = INFINITY) -> Any:
     """``gen_server:start/3,4``: start a server (not linked) and wait for its ``init``:
     ``("ok", pid)``, ``("error", reason)``, ``"ignore"``,
     ``("error", ("already_started", pid))``; ``("error", "timeout")`` after `timeout` ms.
-    `name`: a name (or ``("local", name)``) to register the server under."""
-    return await proc_lib.start(_init_it, (module, args, _local_name(name), False), timeout)
+    `name`: a name (or ``("local", name)``) to register the server under,
+    ``("global", name)`` (see `actors.global_registry`) or ``("via", module, name)``
+    (`module` has ``register_name``, ``unregister_name``, ``whereis_name`` and
+    ``send``, as OTP's via modules)."""
+    return await proc_lib.start(_init_it, (module, args, _reg_name(name), False), timeout)
 
 
 async def start_link(module: Any, args: Any, name: Any = None, *, timeout: Any = INFINITY) -> Any:
     """``gen_server:start_link/3,4``: as `start`, linked to the caller. A server whose
     ``init`` fails exits with the reason, which takes down a caller that does not trap
     exits (as in Erlang)."""
-    return await proc_lib.start_link(_init_it, (module, args, _local_name(name), True), timeout)
+    return await proc_lib.start_link(_init_it, (module, args, _reg_name(name), True), timeout)
 
 
 async def start_monitor(module: Any, args: Any, name: Any = None, *, timeout: Any = INFINITY) -> Any:
     """``gen_server:start_monitor/3,4``: as `start`, monitored: ``("ok", (pid, ref))``;
     on an error no monitor and no ``DOWN`` message remain."""
-    ret, ref = await proc_lib.start_monitor(_init_it, (module, args, _local_name(name), False), timeout)
+    ret, ref = await proc_lib.start_monitor(_init_it, (module, args, _reg_name(name), False), timeout)
     if ret.__class__ is tuple and len(ret) == 2 and ret[0] == OK:
         return (OK, (ret[1], ref))
     return ret
 
 
-async def _init_it(module: Any, args: Any, name: Atom | None, linked: bool) -> None:
+async def _init_it(module: Any, args: Any, name: Any, linked: bool) -> None:
     me = self()
     if name is not None:
-        try:
-            register(name, me)
-        except ErlangError:
-            proc_lib.init_ack((ERROR, ("already_started", whereis(name))))
+        other = _register(name, me)
+        if other is not None:
+            proc_lib.init_ack((ERROR, ("already_started", other)))
             return
     parent = proc_lib.parent() if linked else me
     try:
         r = await apply(_callback(module, "init"), args)
     except Exception as e:
+        _unregister(name)
         proc_lib.init_ack((ERROR, reason_of(e)))
         _raise(e)
     except Exit as e:
+        _unregister(name)
         proc_lib.init_ack((ERROR, e.reason))
         raise
     timeout: Any = INFINITY
@@ -163,6 +226,7 @@ async def _init_it(module: Any, args: Any, name: Atom | None, linked: bool) -> N
         proc_lib.init_ack((OK, me))
         await _loop(module, r[1], parent, timeout)
         return
+    _unregister(name)
     if r == IGNORE:
         proc_lib.init_ack(IGNORE)
         return
@@ -197,16 +261,33 @@ class _Stop(Exception):
 
 async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> None:
     """Receive and dispatch until a callback stops the server or one raises."""
-    recv = current().receive
+    me = current()
     try:
         while True:
-            if timeout.__class__ is tuple:  # ("continue", C)
+            if timeout is INFINITY:  # the hot path: `receive` without patterns, inlined
+                q = me.q
+                h = me.head
+                if h >= len(q):
+                    me.recv_wait = True
+                    try:
+                        await suspend()  # a message (or a kill) wakes the process
+                    finally:
+                        me.recv_wait = False
+                    continue
+                if h + 1 == len(q) and not me.holes:  # the only message: `_take`, inlined
+                    msg = q[h]
+                    q.clear()
+                    me.head = me.mark_pos = 0
+                else:
+                    msg = me._take(h) if not me.holes else await me.receive(())
+            elif timeout.__class__ is tuple:  # ("continue", C)
                 r = _callback(module, "handle_continue")(timeout[1], state)
                 if r.__class__ is not tuple and _awaitable(r):
                     r = await r
                 state, timeout = _result(r, state, None)
                 continue
-            msg = await recv((), INFINITY if timeout == _HIBERNATE else timeout)
+            else:
+                msg = await me.receive((), INFINITY if timeout == _HIBERNATE else timeout)
             if msg is TIMEOUT:
                 msg = TIMEOUT_ATOM
             elif msg.__class__ is tuple:
@@ -214,11 +295,24 @@ async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> No
                 tag = msg[0]
                 if n == 3 and (tag is CALL or tag == CALL):  # the hot path: a call
                     from_ = msg[1]
-                    r = _callback(module, "handle_call")(msg[2], from_, state)
+                    fn = getattr(module, "handle_call", None)
+                    if fn is None:
+                        raise ErlangError(UNDEF)
+                    r = fn(msg[2], from_, state)
                     if r.__class__ is not tuple and _awaitable(r):
                         r = await r
                     if r.__class__ is tuple and len(r) == 3 and r[0] == "reply":
-                        reply(from_, r[1])
+                        tag = from_[1]  # `reply`, inlined for a local caller
+                        caller = from_[0].proc
+                        if caller is not None and tag.__class__ is list and len(tag) == 2 and tag[0] is ALIAS:
+                            mons = caller._monitors  # the alias is active while the caller's monitor is
+                            if mons and tag[1] in mons and caller.alive:
+                                caller.q.append((tag[1], r[1]))
+                                if caller.recv_wait:
+                                    caller.recv_wait = False
+                                    caller.sched.wake(caller)
+                        else:
+                            _reply_to(from_, r[1])
                         state, timeout = r[2], INFINITY
                     else:
                         state, timeout = _result(r, state, from_)
@@ -232,7 +326,9 @@ async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> No
                 if n == 3 and tag == EXIT and msg[1] == parent:
                     raise _Stop(msg[2], state)
                 if n == 3 and tag == SYSTEM:
-                    timeout = _system(msg, state, timeout)
+                    state, stop_reason = await handle_system(me, module, msg, state, parent)
+                    if stop_reason is not NO_STOP:
+                        raise _Stop(stop_reason, state)
                     continue
             handle_info = getattr(module, "handle_info", None)
             if handle_info is None:
@@ -244,13 +340,6 @@ async def _loop(module: Any, state: Any, parent: Pid | None, timeout: Any) -> No
         await _terminate(module, s.reason, s.state, None, s.from_, s.reply)
     except (Exception, Exit) as e:
         await _terminate(module, reason_of(e), state, e)
-
-
-def _system(msg: tuple[Any, ...], state: Any, timeout: Any) -> Any:
-    req = msg[2]
-    if req.__class__ is tuple and len(req) == 2 and req[0] == _TERMINATE:
-        raise _Stop(req[1], state)
-    return timeout
 
 
 def _result(r: Any, state: Any, from_: Any) -> tuple[Any, Any]:
@@ -291,117 +380,3 @@ async def _terminate(
     if exc is not None:
         _raise(exc)
     raise Exit(reason)
-
-
-# -- the client side --------------------------------------------------------------------
-
-
-def _whereis(server: Any) -> Pid | None:
-    if server.__class__ is Pid:
-        return server
-    if server.__class__ is tuple and len(server) == 2:
-        if server[0] == "local":
-            server = server[1]
-        elif server[1] == current().node.name:
-            server = server[0]
-        else:
-            return None
-    if isinstance(server, str):
-        pid = whereis(server)
-        return pid if pid.__class__ is Pid else None
-    raise Badarg()
-
-
-async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
-    """``gen_server:call/2,3``: send `request` and wait for the reply (`timeout` ms,
-    5000 by default, or ``"infinity"``). `server`: a pid, a registered name,
-    ``(name, node)`` or ``("local", name)``.
-
-    Raises `ErlangError` of kind ``"exit"``: ``("timeout", ("gen_server", "call",
-    [server, request, timeout]))``, ``("noproc", ...)`` when there is no such server,
-    ``(Reason, ...)`` when it ends with Reason before replying,
-    ``("calling_self", ...)``, ``("function_clause", ...)`` for a bad timeout (Erlang's
-    first element is ``{function_clause, Stack}``). As in Erlang, the argument list has no timeout when the
-    call gave none. No monitor, ``DOWN`` or late reply is left behind."""
-    ms = 5000 if timeout is _DEFAULT else timeout
-    if not ((ms.__class__ is int or ms.__class__ is float) and ms >= 0) and ms != INFINITY:
-        raise _exit((FUNCTION_CLAUSE, _mfa(server, request, timeout)))
-    pid = _whereis(server)
-    if pid is None:
-        raise _exit((NOPROC, _mfa(server, request, timeout)))
-    me = current()
-    if pid == me.handle:
-        raise _exit((Atom("calling_self"), _mfa(server, request, timeout)))
-    proc = pid.proc
-    if proc is not None and proc.alive and proc.node is me.node:  # inline monitor + send
-        ref = me.node.make_ref()
-        me.mark(ref)
-        me.add_monitor(ref, proc)
-        proc.deliver((CALL, (me.handle, [ALIAS, ref]), request))
-    else:
-        ref = monitor(PROCESS, pid)
-        send(pid, (CALL, (me.handle, [ALIAS, ref]), request))
-    msg = await me.receive(((ref, ANY), (DOWN, ref, ANY, ANY, ANY)), ms)
-    if msg is TIMEOUT:
-        demonitor(ref, ["flush"])
-        raise _exit((TIMEOUT_ATOM, _mfa(server, request, timeout)))
-    if msg[0] is ref:
-        if not me.remove_monitor(ref):  # it fired after the reply: drop its DOWN
-            demonitor(ref, ["flush"])
-        return msg[1]
-    raise _exit((msg[4], _mfa(server, request, timeout)))
-
-
-def _mfa(server: Any, request: Any, timeout: Any) -> tuple[Atom, Atom, list[Any]]:
-    args = [server, request] if timeout is _DEFAULT else [server, request, timeout]
-    return (GEN_SERVER, _CALL_FN, args)
-
-
-def cast(server: Any, msg: Any) -> Atom:
-    """``gen_server:cast/2``: send `msg` to ``handle_cast``; ``ok`` even when there is
-    no such server."""
-    try:
-        pid = _whereis(server)
-    except Badarg:
-        return OK
-    if pid is not None:
-        send(pid, (CAST, msg))
-    return OK
-
-
-def reply(from_: Any, reply: Any) -> Atom:
-    """``gen_server:reply/2``: answer the call `from_` (the second argument of
-    ``handle_call``), from any process; ``ok``. A caller that gave up gets nothing."""
-    pid, tag = from_
-    if tag.__class__ is list and len(tag) == 2 and tag[0] is ALIAS:
-        ref = tag[1]
-        proc = pid.proc  # the live local process, or None
-        if proc is not None and proc.alive:
-            mons = proc._monitors
-            if mons and ref in mons:
-                proc.deliver((ref, reply))
-    else:
-        try:
-            send(pid, (tag, reply))
-        except ErlangError:
-            pass
-    return OK
-
-
-async def stop(server: Any, reason: Any = NORMAL, timeout: Any = INFINITY) -> Atom:
-    """``gen_server:stop/1,3``: make the server run ``terminate(reason, state)`` and exit
-    with `reason`; ``ok``. Raises `ErlangError` of kind ``"exit"`` with ``noproc`` if
-    there is no such server, ``timeout`` if it did not end within `timeout` ms, or the
-    reason it ended with if that was another."""
-    pid = _whereis(server)
-    if pid is None:
-        raise _exit(NOPROC)
-    ref = monitor(PROCESS, pid)
-    send(pid, (SYSTEM, (self(), ref), (_TERMINATE, reason)))
-    msg = await receive((DOWN, ref, ANY, ANY, ANY), timeout=timeout)
-    if msg is TIMEOUT:
-        demonitor(ref, ["flush"])
-        raise _exit(TIMEOUT_ATOM)
-    if msg[4] == reason:
-        return OK
-    raise _exit(msg[4])

@@ -69,3 +69,18 @@ def test_a_killed_runner_process_is_reported_and_replaced(node: Node) -> None:
         a.receive("never")
     assert e.value.reason == "die" and e.value.pid == first
     assert a.self() != first
+
+
+def test_gen_server_and_sys_from_a_thread(node: Node) -> None:
+    """gen_server start, call (its fast path yields once to the server), send_request
+    and sys calls through the facade, as the shell makes them."""
+    from .test_gen_server_call import Busy
+
+    a = blocking_namespace(actors, ProcessRunner(node))
+    ok, pid = a.gen_server.start(Busy(), None)
+    assert ok == "ok"
+    assert [a.gen_server.call(pid, i) for i in range(3)] == [0, 1, 2]
+    req = a.gen_server.send_request(pid, "hi")
+    assert a.gen_server.wait_response(req, 1000) == ("reply", "hi")
+    assert a.sys.get_state(pid) == 0
+    assert a.gen_server.stop(pid) == "ok"
