@@ -85,7 +85,7 @@ async def test_errors_name_the_server_as_given() -> None:
     assert await gen_server.wait_response(gen_server.send_request(pid, "x"), 1000) == ("error", ("noproc", pid))
     assert await gen_server.receive_response(gen_server.send_request("nonexist", "x"), 1000) == (
         "error", ("noproc", "nonexist"))
-    node = actors.node().name
+    node = actors.node()
     req = gen_server.send_request(("nonexist", node), "x")
     assert await gen_server.receive_response(req, 1000) == ("error", ("noproc", ("nonexist", node)))
     no_monitors()
