@@ -46,10 +46,11 @@ def _pass() -> Generator[None, None, None]:
     yield None
 
 
-def whereis_server(server: Any) -> Pid | None:
+def whereis_server(server: Any) -> Any:
     """The pid `server` names now: a pid, a registered name, ``("local", name)``,
     ``(name, node)`` of this node, ``("global", name)`` or ``("via", module, name)``;
-    None when there is no such process; `Badarg` for anything else."""
+    None when there is no such process; `Badarg` for anything else. ``(name, node)`` of
+    another node stays as it is: that node resolves the name when the message arrives."""
     if server.__class__ is Pid:
         return server
     if server.__class__ is tuple and len(server) == 3 and server[0] == "via":
@@ -63,6 +64,8 @@ def whereis_server(server: Any) -> Pid | None:
             server = server[1]
         elif server[1] == current().node.name:
             server = server[0]
+        elif isinstance(server[0], str) and isinstance(server[1], str):
+            return server
         else:
             return None
     if isinstance(server, str):
@@ -92,6 +95,8 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
         me = _current.get()
     except LookupError:
         me = current()  # raises not_a_process
+    if pid.__class__ is not Pid:  # (name, node) of another node
+        return await _call_other(me, pid, server, request, timeout, ms)
     proc = pid.proc  # the live local process, or None
     if proc is me:
         raise _exit((Atom("calling_self"), _mfa(server, request, timeout)))
@@ -144,15 +149,16 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
     return msg[1]
 
 
-async def _call_other(me: Any, pid: Pid, server: Any, request: Any, timeout: Any, ms: Any) -> Any:
-    """A call to a process that is gone or not of this node: the general path."""
+async def _call_other(me: Any, pid: Any, server: Any, request: Any, timeout: Any, ms: Any) -> Any:
+    """A call to a process that is gone or not of this node: the general path (a reply
+    from another node carries an equal ref, not the same object)."""
     ref = monitor(PROCESS, pid)
     send(pid, (CALL, (me.handle, [ALIAS, ref]), request))
     msg = await me.receive(((ref, ANY), (DOWN, ref, ANY, ANY, ANY)), ms)
     if msg is TIMEOUT:
         demonitor(ref, _FLUSH)
         raise _exit((TIMEOUT_ATOM, _mfa(server, request, timeout)))
-    if msg[0] is ref:
+    if len(msg) == 2:
         demonitor(ref, _FLUSH)
         return msg[1]
     raise _exit((msg[4], _mfa(server, request, timeout)))
@@ -191,10 +197,12 @@ def reply(from_: Any, reply: Any) -> Atom:
 
 def _reply_to(from_: Any, reply: Any) -> None:
     tag = from_[1]
-    if tag.__class__ is list and len(tag) == 2 and tag[0] is ALIAS:
+    if tag.__class__ is list and len(tag) == 2 and tag[0] == ALIAS:
         ref = tag[1]
-        proc = from_[0].proc  # the live local process, or None
-        if proc is not None and proc.alive:
+        proc = from_[0].proc  # the live local process, or None (another node's)
+        if proc is None and from_[0].node != current().node.name:
+            send(from_[0], (ref, reply))
+        elif proc is not None and proc.alive:
             mons = proc._monitors  # the alias is active while the caller's monitor is
             if mons and ref in mons:  # `Process.deliver`, inlined
                 proc.q.append((ref, reply))

@@ -69,3 +69,25 @@ def os_pid() -> int:
 
 def whoami() -> Any:
     return actors.node()
+
+
+class Counter:
+    """A gen_server callback module: ``("add", n)`` adds and replies the sum."""
+
+    def init(self, start: int) -> Any:
+        return ("ok", start)
+
+    def handle_call(self, request: Any, from_: Any, n: int) -> Any:
+        if request == "crash":
+            raise actors.ErlangError(actors.Atom("asked"))
+        return ("reply", n + request[1], n + request[1])
+
+    def handle_cast(self, msg: Any, n: int) -> Any:
+        return ("noreply", 0)
+
+
+async def start_counter(name: str) -> Any:
+    """Start a registered counter server (not linked: it outlives this process)."""
+    from actors import gen_server
+
+    return await gen_server.start(Counter(), 0, name)

@@ -179,6 +179,28 @@ async def test_spawn_on_unreachable_node() -> None:
 
 
 @dist
+async def test_gen_server_call_to_another_node(b: NodeProcess) -> None:
+    """gen_server:call({Name, Node}, Req) and to the server's pid on another node: the
+    reply comes back; cast reaches it; a call that makes it crash exits with its reason
+    and leaves no monitor or message behind; a name nobody holds there gives noproc."""
+    from actors import gen_server
+
+    ok, pid = await rpc.call(b.name, f.start_counter, ["counter"])
+    assert ok == "ok" and actors.node(pid) == b.name
+    assert await gen_server.call(("counter", b.name), ("add", 5)) == 5
+    assert await gen_server.call(pid, ("add", 2)) == 7
+    assert gen_server.cast(("counter", b.name), "reset") == "ok"
+    assert await gen_server.call(pid, ("add", 1)) == 1
+    with pytest.raises(ErlangError) as e:
+        await gen_server.call(("nobody", b.name), ("add", 1))
+    assert e.value.reason[0] == "noproc"
+    with pytest.raises(ErlangError) as e:
+        await gen_server.call(pid, "crash", 10000)
+    assert e.value.reason[0] == "asked"
+    assert await actors.receive(timeout=0) is TIMEOUT
+
+
+@dist
 async def test_only_terms_cross(b: NodeProcess) -> None:
     """A message outside the term mapping raises badarg at the sender."""
     pid = await actors.spawn(b.name, f.wait_forever)
