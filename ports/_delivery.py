@@ -103,14 +103,12 @@ def dispatch(c: TcpSocket) -> None:
             n = len(pkt) + o.header_size
             if n > st.recv_max:
                 st.recv_max = n
-            if o.binary and not o.header and not o.deliver_port:
-                owner = c.owner_process()
-                if owner is not None:
-                    owner.deliver((o.tag, c.handle, pkt))
-                continue
+            if not o.binary or o.header:
+                pkt = convert(c, pkt)
+        # the packet as the owner gets it: binary, or an HTTP term
         owner = c.owner_process()
         if owner is not None:
-            owner.deliver(message(c, pkt))
+            owner.deliver((c.handle, (DATA, pkt)) if o.deliver_port else (o.tag, c.handle, pkt))
     if c.rstate is ENDED:
         report_end(c)
     if c.alive:
