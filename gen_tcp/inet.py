@@ -6,12 +6,17 @@ is closed answers ``("error", "einval")``, as the inet backend does.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import ports
-from actors.runtime import current, format_term
+from actors.runtime import Atom, current, format_term
+from actors.atoms import OK
+from ports.atoms import ONCE
 
 from ._api import backend_module
+
+_ACTIVE_ONCE: Final = ("active", "once")
+_STRS: Final = (str, Atom)
 
 __all__ = [
     "setopts",
@@ -44,6 +49,11 @@ async def setopts(s: Any, options: Any) -> Any:
     if s.__class__ is ports.Port:  # the hot path of every {active, once} loop
         p = s.actor
         if p is not None and p.node is current().node:
+            if p.__class__ is ports.TcpSocket and options.__class__ is list and len(options) == 1:
+                opt = options[0]
+                if opt.__class__ is tuple and opt == _ACTIVE_ONCE and opt[1].__class__ in _STRS:
+                    p.activate(ONCE)
+                    return OK
             return ports.setopts(p, options)  # type: ignore[arg-type]
     return backend_module(s).setopts(s, options)
 

@@ -106,13 +106,18 @@ def dispatch(c: TcpSocket) -> None:
             if not o.binary or o.header:
                 pkt = convert(c, pkt)
         # the packet as the owner gets it: binary, or an HTTP term
-        owner = c.owner_process()
+        owner = c.owner_proc  # (`owner_process` inline when its cache holds)
+        if owner is None or not owner.alive or owner.handle is not c.owner:
+            owner = c.owner_process()
         if owner is not None:
             owner.deliver((c.handle, (DATA, pkt)) if o.deliver_port else (o.tag, c.handle, pkt))
     if c.rstate is ENDED:
         report_end(c)
-    if c.alive:
-        flow(c)
+    if c.alive and c.cstate is not DOWN:  # `flow`, inline
+        want = c.waiter is not None or c.active is not False or c.decoder.pending() < c.opts.read_limit
+        if want is not c.reading:
+            c.reading = want
+            c.io.want_read(want)
 
 
 def message(c: TcpSocket, pkt: Any) -> Any:
