@@ -96,7 +96,8 @@ def _adjust_case(name: bytes) -> bytes:
         return cached
     out = bytearray(name)
     up = True
-    for i, c in enumerate(out):
+    for i in range(len(out)):  # (by index: mypyc fails on iterating a bytearray)
+        c = out[i]
         if up:
             if 97 <= c <= 122:
                 out[i] = c - 32
