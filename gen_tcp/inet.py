@@ -6,13 +6,18 @@ is closed answers ``("error", "einval")``, as the inet backend does.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Final, Sequence
 
 import ports
-from actors.runtime import current, format_term
+from actors.runtime import Atom, current, format_term
+from actors.atoms import OK
+from ports.atoms import ONCE
 
 from ._api import backend_module
 from .types import Ok, Options, Result, Socket
+
+_ACTIVE_ONCE: Final = ("active", "once")
+_STRS: Final = (str, Atom)
 
 __all__ = [
     "setopts",
@@ -46,6 +51,11 @@ async def setopts(s: Socket, options: Options) -> Ok:
     if s.__class__ is ports.Port:  # the hot path of every {active, once} loop
         p = s.actor
         if p is not None and p.node is current().node:
+            if p.__class__ is ports.TcpSocket and options.__class__ is list and len(options) == 1:
+                opt = options[0]
+                if opt.__class__ is tuple and opt == _ACTIVE_ONCE and opt[1].__class__ in _STRS:
+                    p.activate(ONCE)
+                    return OK
             return ports.setopts(p, options)  # type: ignore[arg-type]
     return backend_module(s).setopts(s, options)
 

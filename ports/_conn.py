@@ -196,10 +196,7 @@ class TcpSocket(PortActor):
     def activate(self, value: Any) -> None:
         """``setopts([{active, true | false | once}])``: the mode only, at once."""
         self.active = value
-        if self.rstate is not OPEN or self.decoder.pending():
-            self._dispatch()
-        else:
-            self._flow()
+        self._dispatch()  # (delivers what is buffered, reports an end, then `flow`)
 
     def options(self) -> dict[str, Any]:
         """Every port option, ``active`` included (what getopts reads)."""

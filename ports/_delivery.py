@@ -103,18 +103,21 @@ def dispatch(c: TcpSocket) -> None:
             n = len(pkt) + o.header_size
             if n > st.recv_max:
                 st.recv_max = n
-            if o.binary and not o.header and not o.deliver_port:
-                owner = c.owner_process()
-                if owner is not None:
-                    owner.deliver((o.tag, c.handle, pkt))
-                continue
-        owner = c.owner_process()
+            if not o.binary or o.header:
+                pkt = convert(c, pkt)
+        # the packet as the owner gets it: binary, or an HTTP term
+        owner = c.owner_proc  # (`owner_process` inline when its cache holds)
+        if owner is None or not owner.alive or owner.handle is not c.owner:
+            owner = c.owner_process()
         if owner is not None:
-            owner.deliver(message(c, pkt))
+            owner.deliver((c.handle, (DATA, pkt)) if o.deliver_port else (o.tag, c.handle, pkt))
     if c.rstate is ENDED:
         report_end(c)
-    if c.alive:
-        flow(c)
+    if c.alive and c.cstate is not DOWN:  # `flow`, inline
+        want = c.waiter is not None or c.active is not False or c.decoder.pending() < c.opts.read_limit
+        if want is not c.reading:
+            c.reading = want
+            c.io.want_read(want)
 
 
 def message(c: TcpSocket, pkt: Any) -> Any:

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from actors import Atom
 
-__all__ = ["http_length", "http_line_end", "parse_http"]
+__all__ = ["PARSED", "http_length", "parse_http"]
 
 #: Header names Erlang knows, in the order of its table: a known field is returned as
 #: an atom with ``Bit`` = its position + 1, any other as a string with ``Bit`` = 0.
@@ -72,12 +72,12 @@ _UNDEFINED: Final = Atom("undefined")
 
 _case_cache: dict[bytes, bytes] = {}
 
-#: Lines parsed lately, by (binary, header state): clients repeat the same request line
+#: Lines parsed lately, by (binary, header state) (the decoder looks here first): clients repeat the same request line
 #: and headers on every request, and a term (tuples, atoms, ints, bytes or str) can be
 #: shared, since nothing changes it. Bounded: a full cache starts again empty.
 _CACHE_SIZE: Final = 1024
 _CACHE_LINE: Final = 256
-_CACHES: Final[tuple[tuple[dict[bytes, tuple[Any, int]], ...], ...]] = (({}, {}), ({}, {}))
+PARSED: Final[tuple[tuple[dict[bytes, tuple[Any, int]], ...], ...]] = (({}, {}), ({}, {}))
 
 
 def _c_int(digits: bytes) -> int:
@@ -96,7 +96,8 @@ def _adjust_case(name: bytes) -> bytes:
         return cached
     out = bytearray(name)
     up = True
-    for i, c in enumerate(out):
+    for i in range(len(out)):  # (by index: mypyc fails on iterating a bytearray)
+        c = out[i]
         if up:
             if 97 <= c <= 122:
                 out[i] = c - 32
@@ -157,29 +158,6 @@ def http_length(
         return 0, i - pos
 
 
-def http_line_end(data: bytes, pos: int, scan: int, limit: int, header: int) -> int:
-    """The common case of `http_length`, quicker: where the line at ``data[pos]`` ends
-    (the index after its LF) if it is whole, within ``limit`` bytes and, in ``header``
-    state, followed by a byte that does not continue it (or is an empty line that ends
-    the buffer); -1 for every other case, which `http_length` decides. ``scan`` is as
-    there; ``limit`` (0: none) is ``max_plen``, or ``trunc_len`` when that is 0."""
-    end = len(data)
-    i = data.find(b"\n", pos + scan, end)  # (bytes.find is slower with the int 10)
-    if i < 0:
-        return -1
-    j = i + 1
-    plen = j - pos
-    if limit and plen > limit:
-        return -1
-    if header:
-        if j < end:
-            if plen > 2 and data[j] in _SP:
-                return -1  # a continuation line
-        elif plen != 1 and (plen != 2 or data[pos] != 13):
-            return -1  # the next byte decides
-    return j
-
-
 def parse_http(buf: bytes, state: int, binary: bool) -> tuple[Any, int]:
     """Parse one complete HTTP packet ``buf`` (ending in LF): ``(term, new_state)``.
 
@@ -188,7 +166,7 @@ def parse_http(buf: bytes, state: int, binary: bool) -> tuple[Any, int]:
     that ends the headers, which returns ``http_eoh`` and state 0). A line that does not
     parse gives ``{http_error, Line}`` (the line with its line end) and keeps the state.
     """
-    cache = _CACHES[binary][state != 0]
+    cache = PARSED[binary][state != 0]
     hit = cache.get(buf)
     if hit is not None:
         return hit
