@@ -1,0 +1,1 @@
+"""Distribution: named nodes in separate OS processes, with thespian as the engine between them."""
