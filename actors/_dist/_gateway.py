@@ -16,13 +16,16 @@ it reads into thespian messages to the gateways of other nodes, and back:
   disconnected this peer; the peer reports ``nodedown`` at once.
 
 When its node's socket closes the gateway says bye to every peer; the launcher (which sees
-its node go too) then stops the thespian system; if the launcher is gone as well, the
-gateway asks the admin to shut the system down itself.
+its node go too) then stops the thespian system; if the system still runs `ORPHAN_AFTER`
+seconds later (the launcher is gone as well), the gateway removes the node's files and
+kills the system's process group itself.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import time
 from typing import Any
@@ -35,14 +38,14 @@ from thespian.actors import (
     WakeupMessage,
     WatchMessage,
 )
-from thespian.system.messages.admin import SystemShutdown
 from thespian.system.transport import TCPTransport
 from thespian.system.transport.IPBase import TCPv4ActorAddress
 
-from . import _wire
+from . import _registry, _wire
 
 TICK = 1.0
 TICK_TIMEOUT = 4.0
+ORPHAN_AFTER = 5.0  # the launcher normally stops the system well within this
 READ_SIZE = 1 << 20
 READ_LIMIT = 8 << 20  # bytes read per watch wakeup before thespian gets the batches
 
@@ -59,7 +62,7 @@ class Gateway(Actor):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.sock: socket.socket | None = None
         self.me = b""
-        self.admin: Any = None
+        self.path = self.registry = ""
         self.launcher = 0
         self.reader = _wire.Reader()
         self.peers: dict[bytes, Any] = {}
@@ -91,11 +94,10 @@ class Gateway(Actor):  # type: ignore[misc]
     # -- from the launcher ---------------------------------------------------------------
 
     def on_init(
-        self, sender: Any, me: str, path: str, admin_ip: str, admin_port: int, launcher: int
+        self, sender: Any, me: str, path: str, registry: str, launcher: int
     ) -> None:
         self.me = me.encode()
-        self.admin = address(admin_ip, admin_port)
-        self.launcher = launcher
+        self.path, self.registry, self.launcher = path, registry, launcher
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(10.0)
         sock.connect(path)
@@ -216,7 +218,7 @@ class Gateway(Actor):  # type: ignore[misc]
 
     def node_gone(self) -> None:
         self.goodbye("connection_closed")
-        self.wakeupAfter(TICK, "orphan")
+        self.wakeupAfter(ORPHAN_AFTER, "orphan")
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -260,10 +262,12 @@ class Gateway(Actor):  # type: ignore[misc]
 
     def on_wakeup(self, payload: Any) -> None:
         if payload == "orphan":
-            try:
-                os.kill(self.launcher, 0)
-            except ProcessLookupError:
-                self.send(self.admin, SystemShutdown())
+            # still here well after the node left: its launcher is gone too, so nobody
+            # else stops this system. Its processes (admin, logger, this gateway) are the
+            # only members of the process group the admin made with setsid.
+            _registry.unregister(self.me.decode(), self.launcher, self.registry)
+            shutil.rmtree(os.path.dirname(self.path), ignore_errors=True)
+            os.killpg(os.getpgid(0), signal.SIGKILL)
             return
         if self.closed:
             return

@@ -5,8 +5,9 @@ and maybe threads; forking that is unsafe, and thespian forks and daemonizes its
 It reads its orders as one JSON line on stdin (the cookie travels there, never in argv):
 ``{"name", "cookie", "sock", "dir", "ip", "registry"}``, then
 
-1. points thespian's own log file into the node's private directory and switches it off,
-   installs the cookie's signing serializer and the bind address (`_secure.install`);
+1. installs the cookie's signing serializer and the bind address (`_secure.install`);
+   its environment, set by the node, already points thespian's own log file into the
+   node's private directory and switches it off;
 2. starts a ``multiprocTCPBase`` system on a free admin port of `ip`, creates the
    gateway, and has it connect to the node's Unix socket `sock`;
 3. registers the node's name (`_registry`) and writes ``ok`` (or ``error <why>``) as one
@@ -24,7 +25,6 @@ import shutil
 import signal
 import socket
 import sys
-import time
 from typing import Any
 
 LOG_DEFS = {
@@ -62,7 +62,7 @@ def _start(cfg: dict[str, Any]) -> tuple[Any, Any]:
                 raise
     gateway = asys.createActor(Gateway)
     reply = asys.ask(
-        gateway, ("init", cfg["name"], cfg["sock"], ip, port, os.getpid()), 15
+        gateway, ("init", cfg["name"], cfg["sock"], cfg["registry"], os.getpid()), 15
     )
     if not (isinstance(reply, tuple) and reply and reply[0] == "ready"):
         asys.shutdown()
@@ -73,9 +73,6 @@ def _start(cfg: dict[str, Any]) -> tuple[Any, Any]:
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the node decides when this stops
     cfg = json.loads(sys.stdin.readline())
-    os.environ["THESPLOG_FILE"] = os.path.join(cfg["dir"], "thespian.log")
-    os.environ["THESPLOG_FILE_MAXSIZE"] = "0"
-    os.environ["THESPIAN_BASE_IPADDR"] = cfg["ip"]
     status = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # what thespian's processes print goes to stderr, not the status pipe
 
@@ -108,9 +105,7 @@ def main() -> int:
         return 1
     finally:
         if asys is not None:
-            t0 = time.monotonic()
             asys.shutdown()
-            del t0
         shutil.rmtree(cfg["dir"], ignore_errors=True)
 
 

@@ -26,11 +26,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-from typing import Protocol
+from typing import Protocol, cast
 
 import structlog
 
 from . import _registry, _wire
+from ._link import GatewayLink, Records
 from ._secure import CookieSerializer, read_cookie
 
 __all__ = ["Transport", "TransportHandler", "read_cookie"]
@@ -60,26 +61,6 @@ class _Pending:
         self.auto = False
 
 
-class _Link(asyncio.Protocol):
-    """The node's end of the Unix socket to its gateway."""
-
-    def __init__(self, owner: Transport) -> None:
-        self.owner = owner
-        self.reader = _wire.Reader()
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self.owner._linked(self)
-
-    def data_received(self, data: bytes) -> None:
-        self.owner._records(self.reader.feed(data))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.owner._gateway_lost()
-
-
 class Transport:
     """One node's end of distribution (see the module docstring)."""
 
@@ -97,11 +78,8 @@ class Transport:
         self._up: dict[str, bytes] = {}
         self._names: dict[bytes, str] = {}
         self._pending: dict[str, _Pending] = {}
-        self._out: list[bytes] = []
-        self._flushing = False
-        self._link: _Link | None = None
+        self._link: GatewayLink | None = None
         self._ready: asyncio.Future[None] = self._loop.create_future()
-        self._server: asyncio.AbstractServer | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._closed = False
 
@@ -129,10 +107,33 @@ class Transport:
 
     async def _start(self) -> None:
         path = os.path.join(self._dir, "gw.sock")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.bind(path)
-        os.chmod(path, 0o600)
-        self._server = await self._loop.create_unix_server(lambda: _Link(self), sock=sock)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+            server.bind(path)
+            os.chmod(path, 0o600)
+            server.listen(1)
+            server.setblocking(False)
+            proc = self._launch(path)
+            assert proc.stdout is not None
+            try:
+                status = asyncio.ensure_future(self._status_line(proc.stdout))
+                accept = asyncio.ensure_future(self._loop.sock_accept(server))
+                await asyncio.wait({status, accept}, timeout=START_TIMEOUT, return_when="FIRST_COMPLETED")
+                if not accept.done():  # the launcher failed (or is far too slow)
+                    accept.cancel()
+                    line = await status if status.done() else "error timeout"
+                    raise RuntimeError(f"node {self.name} did not start: {line}")
+                conn, _ = accept.result()
+                self._link = GatewayLink(self._loop, conn, self._records, self._gateway_lost)
+                line = await asyncio.wait_for(status, START_TIMEOUT)
+            finally:
+                proc.stdout.close()
+        os.unlink(path)
+        if line != "ok":
+            raise RuntimeError(f"node {self.name} did not start: {line}")
+        await asyncio.wait_for(self._ready, START_TIMEOUT)
+        log.debug("dist_started", node=self.name)
+
+    def _launch(self, path: str) -> subprocess.Popen[bytes]:
         cfg = {
             "name": self.name,
             "cookie": self._cookie,
@@ -145,17 +146,19 @@ class Transport:
             [sys.executable, "-m", "actors._dist._launcher"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": _pythonpath()},
+            env={
+                **os.environ,
+                "PYTHONPATH": _pythonpath(),
+                # thespian reads these at import: its log file, kept off and in our directory
+                "THESPLOG_FILE": os.path.join(self._dir, "thespian.log"),
+                "THESPLOG_FILE_MAXSIZE": "0",
+                "THESPIAN_BASE_IPADDR": self._ip,
+            },
         )
-        assert proc.stdin is not None and proc.stdout is not None
+        assert proc.stdin is not None
         proc.stdin.write(json.dumps(cfg).encode() + b"\n")
         proc.stdin.flush()
-        status = await asyncio.wait_for(self._status_line(proc.stdout), START_TIMEOUT)
-        proc.stdout.close()
-        if status != "ok":
-            raise RuntimeError(f"node {self.name} did not start: {status}")
-        await asyncio.wait_for(self._ready, START_TIMEOUT)
-        log.debug("dist_started", node=self.name)
+        return proc
 
     async def _status_line(self, out: object) -> str:
         fd = out.fileno()  # type: ignore[attr-defined]
@@ -183,9 +186,8 @@ class Transport:
         """Stop the gateway and the thespian system; leave no process or file behind."""
         proc = self._stop()
         if proc is not None:
-            while proc.poll() is None:
-                await asyncio.sleep(0.02)
-        await self._finish()
+            await _exited(self._loop, proc)
+        self._cleanup()
 
     def close_now(self) -> None:
         """`close` without the loop (a shutdown hook, atexit): blocks until stopped."""
@@ -209,18 +211,11 @@ class Transport:
                 pass
         return proc
 
-    async def _finish(self) -> None:
-        self._cleanup()
-        if self._server is not None:
-            await self._server.wait_closed()
-
     def _cleanup(self) -> None:
         for node in list(self._pending):
             self._failed(node)
-        if self._link is not None and self._link.transport is not None:
-            self._link.transport.abort()
-        if self._server is not None:
-            self._server.close()
+        if self._link is not None:
+            self._link.close()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     # -- API -----------------------------------------------------------------------------
@@ -301,31 +296,14 @@ class Transport:
 
     # -- the socket to the gateway -------------------------------------------------------
 
-    def _linked(self, link: _Link) -> None:
-        if self._link is not None and link.transport is not None:
-            link.transport.abort()
-            return
-        self._link = link
-        if self._server is not None:
-            self._server.close()  # one gateway; the socket file goes with the directory
-
     def _write(self, record: bytes) -> None:
-        self._out.append(record)
-        if not self._flushing:
-            self._flushing = True
-            self._loop.call_soon(self._flush)
+        if self._link is not None:
+            self._link.write(record)
 
-    def _flush(self) -> None:
-        self._flushing = False
-        out, self._out = self._out, []
-        link = self._link
-        if link is not None and link.transport is not None and not link.transport.is_closing():
-            link.transport.write(b"".join(out))
-
-    def _records(self, records: object) -> None:
+    def _records(self, records: Records) -> None:
         handler = self._handler
         names = self._names
-        for kind, key, body in records:  # type: ignore[attr-defined]
+        for kind, key, body in records:
             if kind == _wire.FRAME:
                 name = names.get(key)
                 if name is None:
@@ -373,6 +351,32 @@ class Transport:
                 self._handler.nodedown(node, "connection_closed")
         if not self._ready.done():
             self._ready.set_exception(RuntimeError("the gateway closed its socket"))
+
+
+async def _exited(loop: asyncio.AbstractEventLoop, proc: subprocess.Popen[bytes]) -> None:
+    """Wait, without blocking the loop, until `proc` has exited (and reap it)."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except OSError:  # pragma: no cover - Linux before 5.3
+        while proc.poll() is None:
+            await asyncio.sleep(0.02)
+        return
+    try:
+        if proc.poll() is None:
+            done: asyncio.Future[None] = loop.create_future()
+
+            def readable() -> None:
+                if not done.done():
+                    done.set_result(None)
+
+            loop.add_reader(fd, readable)
+            try:
+                await done
+            finally:
+                loop.remove_reader(fd)
+        proc.wait()
+    finally:
+        os.close(fd)
 
 
 def _pythonpath() -> str:
