@@ -2,7 +2,8 @@
 
 ``python -m tests.actors.dist_node NAME`` (cookie from ``$ACTORS_COOKIE``) starts the
 transport, prints ``ready <private dir>`` and then echoes every frame back to the node that
-sent it, until its stdin closes or it is killed.
+sent it (except frames starting with ``!``: only ``!done`` of those is echoed, so a sender
+can time one-way traffic), until its stdin closes or it is killed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ class Echo:
 
     def frame(self, node: str, payload: bytes) -> None:
         assert self.transport is not None
-        self.transport.send(node, payload)
+        if payload[:1] != b"!" or payload == b"!done":
+            self.transport.send(node, payload)
 
     def nodeup(self, node: str) -> None:
         pass
