@@ -44,7 +44,7 @@ from thespian.system.transport.IPBase import TCPv4ActorAddress
 from . import _registry, _wire
 
 TICK = 1.0
-TICK_TIMEOUT = 4.0
+TICK_TIMEOUT = 5.0
 ORPHAN_AFTER = 5.0  # the launcher normally stops the system well within this
 READ_SIZE = 1 << 20
 READ_LIMIT = 8 << 20  # bytes read per watch wakeup before thespian gets the batches
@@ -85,7 +85,7 @@ class Gateway(Actor):  # type: ignore[misc]
         elif isinstance(msg, WakeupMessage):
             self.on_wakeup(msg.payload)
         elif isinstance(msg, ActorExitRequest):
-            self.goodbye("stopped")
+            self.goodbye("connection_closed")
             return None
         if self.sock is not None:
             return ThespianWatch([self.sock.fileno()])
@@ -121,7 +121,7 @@ class Gateway(Actor):  # type: ignore[misc]
         self.wakeupAfter(TICK, "tick")
 
     def on_stop(self, sender: Any) -> None:
-        self.goodbye("stopped")
+        self.goodbye("connection_closed")
         self.send(sender, ("stopped",))
 
     # -- from peers ----------------------------------------------------------------------

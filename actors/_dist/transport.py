@@ -96,7 +96,10 @@ class Transport:
     ) -> Transport:
         """Start node `name`'s thespian system and gateway and register the name.
 
-        Raises RuntimeError when the name is taken or the system does not start."""
+        Raises ValueError for a malformed name, RuntimeError when the name is taken or the
+        system does not start."""
+        if "@" not in name or "/" in name or name.startswith(".") or len(name.encode()) > 255:
+            raise ValueError(f"bad node name {name!r}")
         self = cls(name, cookie, handler, address or "127.0.0.1")
         try:
             await self._start()
@@ -183,7 +186,9 @@ class Transport:
         return line or "error launcher exited"
 
     async def close(self) -> None:
-        """Stop the gateway and the thespian system; leave no process or file behind."""
+        """Stop the gateway and the thespian system; leave no process or file behind.
+
+        The peers see ``nodedown`` (connection_closed); this node's handler is not called."""
         proc = self._stop()
         if proc is not None:
             await _exited(self._loop, proc)
@@ -267,7 +272,7 @@ class Transport:
     # -- connecting ----------------------------------------------------------------------
 
     def _begin(self, node: str, timeout: float) -> _Pending | None:
-        if self._closed or self._link is None or "@" not in node:
+        if self._closed or self._link is None or "@" not in node or node == self.name:
             return None
         entry = _registry.lookup(node, self._registry)
         if entry is None:
@@ -303,12 +308,14 @@ class Transport:
     def _records(self, records: Records) -> None:
         handler = self._handler
         names = self._names
+        up = self._up
         for kind, key, body in records:
             if kind == _wire.FRAME:
                 name = names.get(key)
                 if name is None:
                     name = names[key] = key.decode()
-                handler.frame(name, body)
+                if name in up:  # else in flight when we disconnected: lost, as in Erlang
+                    handler.frame(name, body)
             elif kind == _wire.UP:
                 self._on_up(key.decode())
             elif kind == _wire.DOWN:

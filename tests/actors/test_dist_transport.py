@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
+import shutil
 import signal
 import socket
 import stat
@@ -258,6 +259,30 @@ async def test_a_sigkilled_node_is_down_at_once_and_leaves_nothing(
         assert _registry.lookup(echo_node.name, str(registry)) is None
     finally:
         await a.close()
+
+
+async def test_a_node_that_vanishes_whole_is_found_by_the_tick(
+    echo_node: EchoNode, registry: Path
+) -> None:
+    """When a node's every process (gateway too) dies at once nobody says goodbye; as with
+    Erlang's net_ticktime, the missing ticks bring it down (here within seconds)."""
+    a = await start("a", "a")
+    try:
+        assert await a.connect(echo_node.name)
+        await assert_receive(("a", "nodeup", echo_node.name))
+        victims = [echo_node.proc.pid, *node_pids(echo_node.dir)]
+        for sig in (signal.SIGSTOP, signal.SIGKILL):  # frozen first: none says goodbye
+            for pid in victims:
+                os.kill(pid, sig)
+        t0 = time.perf_counter()
+        await assert_receive(("a", "nodedown", echo_node.name, "net_tick_timeout"), timeout=15_000)
+        print(f"nodedown by tick in {time.perf_counter() - t0:.1f} s")
+        assert a.nodes() == []
+        assert _registry.lookup(echo_node.name, str(registry)) is None  # stale: ignored
+    finally:
+        await a.close()
+        shutil.rmtree(echo_node.dir, ignore_errors=True)  # nobody was left to remove them
+        (registry / echo_node.name).unlink(missing_ok=True)
 
 
 # -- security ---------------------------------------------------------------------------
