@@ -2,8 +2,10 @@
 
 `Transport.start` makes a private directory (mode 0700) with a Unix socket (0600), starts
 ``python -m actors._dist._launcher`` (which hosts the node's thespian system and its
-gateway actor, see there), and waits until the gateway has connected and proved the
-cookie and the node's name is registered. Then frames are records on that one socket:
+gateway actor, see there), and waits until the gateway has connected, the node has
+answered its cookie challenge, and the node's name is registered (`_registry`: a per-user
+directory, so nodes are found by name on this host only; a node on another machine is
+not reachable yet). Then frames are records on that one socket:
 `send` only appends to a buffer that is written once per loop iteration, so a burst of
 sends costs one system call, and the gateway turns what it reads at once into one
 thespian message per destination node.
