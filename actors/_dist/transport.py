@@ -75,8 +75,8 @@ class Transport:
         self._handler = handler
         self._ip = ip
         self._loop = asyncio.get_running_loop()
+        self._registry = _registry.directory()  # first: it may refuse (OSError)
         self._dir = tempfile.mkdtemp(prefix="erlports-node-")
-        self._registry = _registry.directory()
         self._up: dict[str, bytes] = {}
         self._names: dict[bytes, str] = {}
         self._pending: dict[str, _Pending] = {}

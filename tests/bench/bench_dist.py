@@ -2,6 +2,7 @@
 
 - one-way frames/s (a burst of frames to the other node, timed until the last arrived);
 - round trips/s and their latency (p50, p99): one frame to the other node, echoed back;
+- the time from SIGKILL of the other node's OS process to ``nodedown`` here;
 
 beside Erlang's own distribution between two ``erl +S 1 -sname`` nodes on loopback (the same
 two measures between a process on each node), and beside raw thespian: two actors in two
@@ -45,6 +46,7 @@ def _pct(samples: list[float], q: float) -> float:
 class _Waiter:
     def __init__(self) -> None:
         self.future: asyncio.Future[bytes] | None = None
+        self.down: asyncio.Future[str] | None = None
 
     def frame(self, node: str, payload: bytes) -> None:
         if self.future is not None and not self.future.done():
@@ -54,7 +56,8 @@ class _Waiter:
         pass
 
     def nodedown(self, node: str, reason: str) -> None:
-        pass
+        if self.down is not None and not self.down.done():
+            self.down.set_result(reason)
 
 
 async def _ours() -> dict[str, float]:
@@ -89,11 +92,23 @@ async def _ours() -> dict[str, float]:
             me.send(peer, b"!done")
             await waiter.future
             best = max(best, ONE_WAY / (time.perf_counter() - t0))
+        waiter.down = loop.create_future()
+        t0 = time.perf_counter()
+        proc.kill()  # SIGKILL: its gateway sees the socket close and tells us
+        await asyncio.wait_for(waiter.down, 10)
+        death = time.perf_counter() - t0
     finally:
         await me.close()
-        proc.stdin.close()
+        if proc.returncode is None:
+            proc.stdin.close()
         await proc.wait()
-    return {"one-way": best, "rtt/s": len(lat) / sum(lat), "p50": _pct(lat, 0.5), "p99": _pct(lat, 0.99)}
+    return {
+        "one-way": best,
+        "rtt/s": len(lat) / sum(lat),
+        "p50": _pct(lat, 0.5),
+        "p99": _pct(lat, 0.99),
+        "death": death,
+    }
 
 
 # -- Erlang -----------------------------------------------------------------------------
@@ -215,6 +230,7 @@ def main() -> None:
             f"ours / {label}: one-way x{ours['one-way'] / r['one-way']:.2f}, "
             f"round trips x{ours['rtt/s'] / r['rtt/s']:.2f}"
         )
+    print(f"SIGKILL of the other node's OS process -> nodedown here: {ours['death'] * 1e3:.1f} ms")
     ok = ours["one-way"] >= TARGETS["one-way frames/s"] and ours["p99"] * 1e3 <= MAX_P99_MS
     print(
         f"targets: one-way >= {TARGETS['one-way frames/s']:,.0f}/s, p99 <= {MAX_P99_MS} ms: "
