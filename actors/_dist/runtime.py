@@ -48,7 +48,7 @@ SPAWN_REQUEST, SPAWN_REPLY = 29, 31
 
 
 def _default_transport() -> tuple[Any, Callable[[str | None], str]]:
-    from .transport import Transport, read_cookie  # type: ignore[import-not-found]
+    from .transport import Transport, read_cookie
 
     return Transport, read_cookie
 
