@@ -23,6 +23,7 @@ line on stderr and exit status 1 (2 for a bad flag); Ctrl-C stops it quietly (st
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any
 
@@ -216,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the server from the command line; the exit status."""
     args = parse(sys.argv[1:] if argv is None else argv)
     if not structlog.is_configured():
-        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+                            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
     name = peer.random_name("echo") if args.nodes > 1 else None
     try:
         error = actors.run(serve_forever, args, name=name)
