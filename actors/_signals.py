@@ -63,7 +63,7 @@ class Signals(Mailbox):
     __slots__ = ("_links", "_monitors", "_monitored_by", "_monitor_names", "trap_exit")
 
     _links: set[Any] | None
-    _monitors: dict[Ref, Pid] | None  # monitors this process holds: ref -> target
+    _monitors: dict[Ref, Any] | None  # monitors this process holds: ref -> pid, or (name, node) of another node
     _monitored_by: dict[Ref, Pid] | None  # monitors on this process: ref -> watcher
     _monitor_names: dict[Ref, tuple[Atom, Atom]] | None  # by-name ones: ref -> (name, node)
     trap_exit: bool
@@ -82,8 +82,9 @@ class Signals(Mailbox):
         self._links = value
 
     @property
-    def monitors(self) -> dict[Ref, Pid]:
-        """The monitors this process holds: ref -> monitored pid."""
+    def monitors(self) -> dict[Ref, Any]:
+        """The monitors this process holds: ref -> monitored pid (or ``(name, node)`` of
+        another node, whose pid is known there)."""
         d = self._monitors
         if d is None:
             d = self._monitors = {}
