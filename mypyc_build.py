@@ -39,6 +39,11 @@ BUILD_DIR, MANIFEST = _build.BUILD_DIR, _build.MANIFEST
 python_tag, source_hash = _build.python_tag, _build.source_hash
 
 HOT = [
+    "actors/_entity.py",
+    "actors/_sched.py",
+    "actors/_mailbox.py",
+    "actors/_signals.py",
+    "actors/_process.py",
     "actors/_match.py",
     "ports/_framing.py",
     "ports/_decoder.py",

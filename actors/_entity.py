@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 if TYPE_CHECKING:
     from ._node import Node
 
@@ -33,6 +35,7 @@ class Exit(BaseException):
         self.reason = reason
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # ports.PortActor
 class Entity:
     """Something that can be linked to and receive exit signals: a process or a port.
 
