@@ -39,6 +39,7 @@ BUILD_DIR, MANIFEST = _build.BUILD_DIR, _build.MANIFEST
 python_tag, source_hash = _build.python_tag, _build.source_hash
 
 HOT = [
+    "actors/_terms.py",
     "actors/_entity.py",
     "actors/_sched.py",
     "actors/_mailbox.py",
