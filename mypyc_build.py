@@ -50,6 +50,13 @@ HOT = [
     "ports/_decoder.py",
     "ports/_packet.py",
     "ports/_iodata.py",
+    "ports/_state.py",
+    "ports/_stats.py",
+    "ports/_port.py",
+    "ports/_delivery.py",
+    "ports/_transport_send.py",
+    "ports/_io_transport.py",
+    "ports/_conn.py",
 ]
 """The compiled modules; everything else stays interpreted. Tried and left out (mypyc 2.4):
 actors._terms (Atom subclasses str: needs mypyc_attr(native_class=False), and
