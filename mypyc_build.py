@@ -45,6 +45,7 @@ HOT = [
     "actors/_mailbox.py",
     "actors/_signals.py",
     "actors/_process.py",
+    "actors/_api.py",
     "actors/_match.py",
     "ports/_framing.py",
     "ports/_decoder.py",

@@ -43,12 +43,27 @@ class Entity:
     entity (a `Pid`, or a port handle) and `links` the handles it is linked to.
     """
 
-    __slots__ = ("handle", "node", "links", "alive", "__weakref__")
+    __slots__ = ("handle", "node", "_links", "alive", "__weakref__")
 
     handle: Any
     node: Node
-    links: set[Any]
+    _links: set[Any] | None
     alive: bool
+
+    # A property here, not a slot a subclass overrides with one: compiled code reads an
+    # attribute of the class it knows directly, so an override would not be seen.
+    @property
+    def links(self) -> set[Any]:
+        """The handles this entity is linked to (a process creates the set on first use,
+        so an idle one stays small)."""
+        s = self._links
+        if s is None:
+            s = self._links = set()
+        return s
+
+    @links.setter
+    def links(self, value: set[Any]) -> None:
+        self._links = value
 
     def exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
         """Receive an exit signal from `sender` (`from_link`: sent because a linked

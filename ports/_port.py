@@ -205,9 +205,7 @@ class PortActor(Entity):
             self.handle.actor = None
         links, self.links = self.links, set()
         for h in links:
-            # Any: a process's `links` is a property over its Entity slot, which compiled
-            # code reading Entity.links would not see
-            e: Any = lookup(self.node, h)
+            e = lookup(self.node, h)
             if e is not None:
                 e.links.discard(self.handle)
                 if reason is not None:
