@@ -82,8 +82,9 @@ the code (mypyc 2.4), so that edits keep them compilable:
 
 Left out: ports._http (an internal mypyc error on iterating a bytearray); gen_tcp._api and
 gen_tcp.inet (gen_tcp._docs writes the functions' __doc__, read-only once compiled; each
-adds one interpreted call on the echo path); actors._api and actors._node (send,
-receive, spawn: the next candidates)."""
+adds one interpreted call on the echo path); actors._node (its ``_thread`` attribute
+becomes a C field ``__thread``, a C keyword; and a native Node cannot be weakly referenced,
+which actors._memory and gen_tcp._ranch_server do)."""
 
 
 def write_manifest(**fields: object) -> None:
