@@ -39,21 +39,52 @@ BUILD_DIR, MANIFEST = _build.BUILD_DIR, _build.MANIFEST
 python_tag, source_hash = _build.python_tag, _build.source_hash
 
 HOT = [
+    "actors/_terms.py",
+    "actors/_entity.py",
+    "actors/_sched.py",
+    "actors/_mailbox.py",
+    "actors/_signals.py",
+    "actors/_process.py",
+    "actors/_api.py",
     "actors/_match.py",
     "ports/_framing.py",
     "ports/_decoder.py",
     "ports/_packet.py",
     "ports/_iodata.py",
+    "ports/_state.py",
+    "ports/_stats.py",
+    "ports/_port.py",
+    "ports/_delivery.py",
+    "ports/_transport_send.py",
+    "ports/_io_transport.py",
+    "ports/_conn.py",
+    "ports/_port_opts.py",
 ]
-"""The compiled modules; everything else stays interpreted. Tried and left out (mypyc 2.4):
-actors._terms (Atom subclasses str: needs mypyc_attr(native_class=False), and
-mypy_extensions is no runtime dependency); actors._mailbox, actors._process (a subclass of
-the interpreted, slotted Entity: "mypyc classes can't have __slots__"); actors._sched
-(compiles once `suspend` moves out, since a compiled types.coroutine generator is not
-awaitable, but measured no faster on its own); ports._conn, ports._delivery,
-ports._transport_send (functions borrowed as methods: a compiled function does not bind);
-ports._http (an internal mypyc error on iterating a bytearray); gen_tcp._api
-(gen_tcp._docs writes the functions' __doc__, read-only once compiled)."""
+"""The compiled modules; everything else stays interpreted. What compiling them asked of
+the code (mypyc 2.4), so that edits keep them compilable:
+
+- a class an interpreted module subclasses says so: ``@mypyc_attr(allow_interpreted_
+  subclasses=True)`` (Entity, Handle, PortActor); a str subclass (Atom) is
+  ``native_class=False`` (mypy-extensions is a runtime dependency for the decorator);
+- no ``object.__setattr__`` on a native class that defines ``__setattr__`` (Pid and Handle
+  lost their guard and are immutable by contract);
+- a compiled function does not bind as a method: no ``name = function`` in a class body;
+- a ``del obj.attr`` needs ``__deletable__``;
+- mypyc trusts mypy's narrowing: ``isinstance``/``__class__ is`` tests that narrow a value
+  to ``bool | int`` make it an int (True becomes 1), and an attribute narrowed by an
+  assignment stays narrowed across calls and awaits (assign it at its declared type);
+- a value typed ``Atom`` compared with ``==`` to another typed ``Atom`` compiles to an
+  identity test (Atom is not compiled; its str equality is not seen): type one side Any;
+- compiled code reads a native attribute directly, so a subclass's property over a base
+  class attribute (a process's ``links``) is only seen through an Any-typed reference;
+- compiled recursion has no recursion limit: recursive formatting stays interpreted
+  (``actors._format``).
+
+Left out: ports._http (an internal mypyc error on iterating a bytearray); gen_tcp._api and
+gen_tcp.inet (gen_tcp._docs writes the functions' __doc__, read-only once compiled; each
+adds one interpreted call on the echo path); actors._node (its ``_thread`` attribute
+becomes a C field ``__thread``, a C keyword; and a native Node cannot be weakly referenced,
+which actors._memory and gen_tcp._ranch_server do)."""
 
 
 def write_manifest(**fields: object) -> None:

@@ -435,10 +435,11 @@ def send_after(ms: Any, dest: Any, msg: Any) -> Ref:
     return current().node.timers.send_after(ms, dest, msg)
 
 
-def cancel_timer(ref: Any) -> int | bool:
+def cancel_timer(ref: Any) -> Any:  # int | bool, which mypyc would make an int
     """``erlang:cancel_timer/1``: the milliseconds that were left, or False if the timer
     already fired or was cancelled."""
-    return current().node.timers.cancel(ref)
+    timers: Any = current().node.timers  # untyped for mypyc, as the result is
+    return timers.cancel(ref)
 
 
 async def sleep(ms: Any) -> Atom:

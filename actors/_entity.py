@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 if TYPE_CHECKING:
     from ._node import Node
 
@@ -33,6 +35,7 @@ class Exit(BaseException):
         self.reason = reason
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # ports.PortActor
 class Entity:
     """Something that can be linked to and receive exit signals: a process or a port.
 
@@ -40,12 +43,27 @@ class Entity:
     entity (a `Pid`, or a port handle) and `links` the handles it is linked to.
     """
 
-    __slots__ = ("handle", "node", "links", "alive", "__weakref__")
+    __slots__ = ("handle", "node", "_links", "alive", "__weakref__")
 
     handle: Any
     node: Node
-    links: set[Any]
+    _links: set[Any] | None
     alive: bool
+
+    # A property here, not a slot a subclass overrides with one: compiled code reads an
+    # attribute of the class it knows directly, so an override would not be seen.
+    @property
+    def links(self) -> set[Any]:
+        """The handles this entity is linked to (a process creates the set on first use,
+        so an idle one stays small)."""
+        s = self._links
+        if s is None:
+            s = self._links = set()
+        return s
+
+    @links.setter
+    def links(self, value: set[Any]) -> None:
+        self._links = value
 
     def exit_signal(self, sender: Any, reason: Any, from_link: bool) -> None:
         """Receive an exit signal from `sender` (`from_link`: sent because a linked

@@ -70,7 +70,7 @@ class Process(Signals):
     def __init__(self, node: Node, pid: Pid, fn: Any, nargs: int) -> None:
         # Every layer's state is set here, in one call: spawning is a hot path.
         self.handle = pid
-        object.__setattr__(pid, "proc", self)  # the pid finds its process without a lookup
+        pid.proc = self  # the pid finds its process without a lookup
         self.node = node
         self.alive = True
         # mailbox (actors._mailbox)
@@ -158,7 +158,7 @@ class Process(Signals):
         self.alive = False
         self.reason = reason
         self.node.forget(self)
-        object.__setattr__(self.handle, "proc", None)
+        self.handle.proc = None
         if self.q:
             self.drop_messages()
         if self.coro is not None:

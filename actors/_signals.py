@@ -60,26 +60,12 @@ class ExitSignals:
 class Signals(Mailbox):
     """Links, monitors and exit-signal handling of a process."""
 
-    __slots__ = ("_links", "_monitors", "_monitored_by", "_monitor_names", "trap_exit")
+    __slots__ = ("_monitors", "_monitored_by", "_monitor_names", "trap_exit")
 
-    _links: set[Any] | None
     _monitors: dict[Ref, Any] | None  # monitors this process holds: ref -> pid, or (name, node) of another node
     _monitored_by: dict[Ref, Pid] | None  # monitors on this process: ref -> watcher
     _monitor_names: dict[Ref, tuple[Atom, Atom]] | None  # by-name ones: ref -> (name, node)
     trap_exit: bool
-
-    # Entity declares `links` as a slot; a process creates its set on first use.
-    @property
-    def links(self) -> set[Any]:
-        """The handles this process is linked to."""
-        s = self._links
-        if s is None:
-            s = self._links = set()
-        return s
-
-    @links.setter
-    def links(self, value: set[Any]) -> None:
-        self._links = value
 
     @property
     def monitors(self) -> dict[Ref, Any]:

@@ -194,7 +194,7 @@ def blocking_namespace(
         elif isinstance(value, types.ModuleType):
             if value.__name__.startswith(module.__name__ + "."):
                 value = blocking_namespace(value, runner)
-        elif inspect.isfunction(value) or inspect.isbuiltin(value):
+        elif inspect.isroutine(value):  # a compiled (mypyc) function is no isfunction
             value = blocking(value, runner)
         setattr(ns, name, value)
     return ns

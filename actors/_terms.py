@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
+from mypy_extensions import mypyc_attr
+
 __all__ = [
     "Atom",
     "Pid",
@@ -86,6 +88,7 @@ def _quote_atom(name: str) -> str:
     return "'" + "".join(out) + "'"
 
 
+@mypyc_attr(native_class=False)  # a str subclass: mypyc compiles no native one
 class Atom(str):
     """An Erlang atom: a `str` that prints as Erlang prints the atom.
 
@@ -102,14 +105,12 @@ class Atom(str):
         return str.__str__(self)
 
 
-_set = object.__setattr__
-
-
 class Pid:
     """A process identifier, printed as Erlang prints it: ``<0.83.0>``.
 
-    Immutable and hashable. It names its node, so it stays valid when pids cross nodes.
-    Pids are made by the runtime (`spawn`); there is no public constructor contract.
+    Immutable (by contract: only the runtime sets `proc`) and hashable. It names its node,
+    so it stays valid when pids cross nodes. Pids are made by the runtime (`spawn`); there
+    is no public constructor contract.
     """
 
     __slots__ = ("node", "number", "serial", "proc")
@@ -120,13 +121,12 @@ class Pid:
     proc: Any  # the live local process, set by the runtime (not part of the identity)
 
     def __init__(self, node: str, number: int, serial: int = 0) -> None:
-        _set(self, "node", node)
-        _set(self, "number", number)
-        _set(self, "serial", serial)
-        _set(self, "proc", None)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Pid is immutable")
+        # no __setattr__ guard: compiled, this is a native class, which object.__setattr__
+        # cannot write past one
+        self.node = node
+        self.number = number
+        self.serial = serial
+        self.proc = None
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -155,8 +155,9 @@ class Pid:
         return (Pid, (self.node, self.number, self.serial))
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # ports.Port
 class Handle:
-    """An immutable, hashable identity: a node's name and a number unique on that node.
+    """An immutable (by contract), hashable identity: a node's name and a number unique on that node.
 
     The base of `Ref` and of the ports' `Port`; equal only to a handle of the same class.
     """
@@ -168,12 +169,9 @@ class Handle:
     _hash: int
 
     def __init__(self, node: str, number: int) -> None:
-        _set(self, "node", node)
-        _set(self, "number", number)
-        _set(self, "_hash", hash((type(self), node, number)))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
+        self.node = node
+        self.number = number
+        self._hash = hash((type(self), node, number))
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -236,27 +234,6 @@ class Badarg(ErlangError):
         super().__init__(Atom("badarg"), kind)
 
 
-def format_term(term: Any) -> str:
-    """Render a Python value as Erlang would print the term it stands for."""
-    if term is True:
-        return "true"
-    if term is False:
-        return "false"
-    if term is None:
-        return "undefined"
-    if isinstance(term, (Atom, Pid, Ref)):
-        return repr(term)
-    if isinstance(term, str):
-        return '"' + term.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(term, (bytes, bytearray, memoryview)):
-        data = bytes(term)
-        if data and all(32 <= b < 127 for b in data):
-            return '<<"' + data.decode().replace("\\", "\\\\").replace('"', '\\"') + '">>'
-        return "<<" + ",".join(str(b) for b in data) + ">>"
-    if isinstance(term, tuple):
-        return "{" + ",".join(format_term(t) for t in term) + "}"
-    if isinstance(term, list):
-        return "[" + ",".join(format_term(t) for t in term) + "]"
-    if isinstance(term, dict):
-        return "#{" + ",".join(f"{format_term(k)} => {format_term(v)}" for k, v in term.items()) + "}"
-    return repr(term)
+# interpreted, not compiled with the rest of this module: its recursion must meet Python's
+# recursion limit (a RecursionError), not overflow the C stack
+from ._format import format_term  # noqa: E402

@@ -14,7 +14,7 @@ readiness callbacks for the socket backend) is a strategy object (`ports._io_tra
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from actors.runtime import Atom, Node, Pid, Process, call_later, lookup, release_memory
 
@@ -35,7 +35,7 @@ from .atoms import (
     TCP_PASSIVE,
 )
 from ._backend import RECV_MAX, Backend, SocketHandle
-from ._delivery import close_connection, dispatch, flow
+from ._delivery import dispatch, flow
 from ._packet import PacketDecoder
 from ._port import PortActor
 from ._state import DOWN, ENDED, OPEN, RAW_CODE, REPORTED, SEND_OK, SHUT, UP, Opts
@@ -103,7 +103,7 @@ class TcpSocket(PortActor):
         """Bytes arrived from the peer."""
         self.stats.recv_oct += len(data)
         self.decoder.feed(data)
-        self._dispatch()
+        dispatch(self)
 
     def on_eof(self, error: Atom | None = None) -> None:
         """The stream ended (the peer closed; with `error`, the connection broke)."""
@@ -112,7 +112,7 @@ class TcpSocket(PortActor):
             if error is not None:
                 self.error = error
             if self.alive:
-                self._dispatch()
+                dispatch(self)
 
     def drop_input(self) -> None:
         """Forget what was received and not yet delivered (the connection failed)."""
@@ -120,9 +120,10 @@ class TcpSocket(PortActor):
 
     # -- delivery: the one place -------------------------------------------------------
 
-    _dispatch = dispatch
-    _flow = flow
-    _close_connection = close_connection
+    def _dispatch(self) -> None:
+        """`dispatch` for the I/O strategies (a compiled function does not bind as a
+        method, so this module calls `dispatch` itself)."""
+        dispatch(self)
 
     # -- commands ----------------------------------------------------------------------
 
@@ -168,14 +169,16 @@ class TcpSocket(PortActor):
         there, else when it comes, the stream ends, or `timeout` passes."""
         loop = self.node.loop
         fut: asyncio.Future[Any] = loop.create_future()
-        self.waiter = (fut, length)
-        self._dispatch()
+        # typed as the attribute is, so that mypy does not narrow it to a tuple here: the
+        # reads below come after dispatch and the await, and mypyc trusts the narrowing
+        self.waiter = cast("tuple[asyncio.Future[Any], int] | None", (fut, length))
+        dispatch(self)
         if fut.done():
             return fut.result()
         seconds = timeout_seconds(timeout)
         if seconds == 0:
             self.waiter = None
-            self._flow()
+            flow(self)
             return E_TIMEOUT
         handle = call_later(loop, seconds, expire, fut) if seconds is not None else None
         try:
@@ -185,7 +188,7 @@ class TcpSocket(PortActor):
                 handle.cancel()
             if self.waiter is not None and self.waiter[0] is fut:
                 self.waiter = None
-                self._flow()
+                flow(self)
 
     def passive_event(self) -> None:
         """``{active, N}`` reached 0 through setopts: tell the owner ``tcp_passive``."""
@@ -196,7 +199,7 @@ class TcpSocket(PortActor):
     def activate(self, value: Any) -> None:
         """``setopts([{active, true | false | once}])``: the mode only, at once."""
         self.active = value
-        self._dispatch()  # (delivers what is buffered, reports an end, then `flow`)
+        dispatch(self)  # (delivers what is buffered, reports an end, then `flow`)
 
     def options(self) -> dict[str, Any]:
         """Every port option, ``active`` included (what getopts reads)."""
@@ -213,7 +216,7 @@ class TcpSocket(PortActor):
         if old.framing(cut) != new.framing(cut):
             self.decoder.set_packet(*new.framing(cut))
         self.io.options_changed(old.d, new.d)
-        self._dispatch()
+        dispatch(self)
 
     def controlling_process(self, caller: Pid, new_owner: Pid) -> Any:
         """``gen_tcp:controlling_process/2`` (arguments checked; the caller is `caller`).

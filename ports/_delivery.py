@@ -76,7 +76,8 @@ def dispatch(c: TcpSocket) -> None:
         active = c.active
         if active is False:
             break
-        if active.__class__ is bool or active.__class__ is int:
+        kind = active.__class__  # not narrowing `active`: mypyc makes `bool | int` an int
+        if kind is bool or kind is int:
             # {active, true} and {active, N}: every whole packet at once (at most N)
             try:
                 pkts = c.decoder.take(0 if active is True else active, c.opts.buffer)

@@ -12,7 +12,8 @@ import asyncio
 import collections
 import os
 import socket
-from typing import TYPE_CHECKING, Any, Final
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Final
 
 from actors.runtime import uninterruptible
 
@@ -74,6 +75,7 @@ class TransportIO:
         "lost",
         "starting",
     )
+    __deletable__ = ("port",)  # for mypyc: on_lost deletes it
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -176,8 +178,14 @@ class TransportIO:
 
     # -- writing: ports._transport_send ---------------------------------------------------
 
-    send_now = send_now
-    send = send
+    # the port binds these once (a compiled function does not bind as a method)
+    @property
+    def send_now(self) -> Callable[[Any], Any]:
+        return partial(send_now, self)
+
+    @property
+    def send(self) -> Callable[[Any], Coroutine[Any, Any, Any]]:
+        return partial(send, self)
 
     # -- closing -------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from actors.atoms import ERROR, KILL, KILLED, NORMAL, OK
 
 from .atoms import E_BADARG, NOT_OWNER
@@ -53,7 +55,7 @@ class Port(Handle):
 
     def __init__(self, node: str, number: int) -> None:
         super().__init__(node, number)
-        object.__setattr__(self, "actor", None)
+        self.actor = None
 
     @property
     def port_id(self) -> int:
@@ -80,6 +82,7 @@ def ports_of(node: Node) -> list[PortActor]:
     return [e for e in entities(node) if isinstance(e, PortActor)]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # TcpListen and the rest
 class PortActor(Entity):
     """The base of a port actor: identity, owner, the watch on it, and closing.
 
@@ -105,7 +108,7 @@ class PortActor(Entity):
         if _close_ports not in node.shutdown_hooks:
             on_shutdown(node, _close_ports)
         if self.handle.__class__ is Port:
-            object.__setattr__(self.handle, "actor", self)
+            self.handle.actor = self
         self._watch_owner()
 
     # -- the owner ---------------------------------------------------------------------
@@ -200,7 +203,7 @@ class PortActor(Entity):
         remove_entity(self.node, self)
         self.owner_proc = None
         if self.handle.__class__ is Port:
-            object.__setattr__(self.handle, "actor", None)
+            self.handle.actor = None
         links, self.links = self.links, set()
         for h in links:
             e = lookup(self.node, h)

@@ -124,7 +124,9 @@ def socket_getopts(p: TcpSocket | TcpListen, names: Any) -> Any:
                 continue
             if item == "nodelay" and p.family == "local":
                 continue
-        r = _getopts([item], merged, sock)
+        # Any, not tuple[Atom, Any]: mypyc compares two values typed Atom (a str subclass
+        # it does not compile) by identity
+        r: Any = _getopts([item], merged, sock)
         if r[0] != OK:
             return r
         out.extend(r[1])

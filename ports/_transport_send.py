@@ -31,6 +31,7 @@ import structlog
 
 from actors.runtime import call_later
 
+from ._delivery import close_connection
 from ._iodata import NotIodata, iodata_to_bytes
 from ._packet import encode_packet
 from ._state import DOWN, MUST_WAIT, REPORTED, SEND_ANSWERED, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
@@ -217,7 +218,7 @@ def send_closed(io: TransportIO) -> Any:
         return E_ENOTCONN
     port.sstate = SEND_ANSWERED
     if port.cstate is not DOWN:
-        port._close_connection()
+        close_connection(port)
     return (ERROR, ECONNRESET) if shown else E_CLOSED
 
 
