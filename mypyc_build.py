@@ -59,6 +59,7 @@ HOT = [
     "ports/_io_transport.py",
     "ports/_conn.py",
     "ports/_port_opts.py",
+    "ports/_http.py",
 ]
 """The compiled modules; everything else stays interpreted. What compiling them asked of
 the code (mypyc 2.4), so that edits keep them compilable:
@@ -77,10 +78,11 @@ the code (mypyc 2.4), so that edits keep them compilable:
   identity test (Atom is not compiled; its str equality is not seen): type one side Any;
 - compiled code reads a native attribute directly, so a subclass's property over a base
   class attribute (a process's ``links``) is only seen through an Any-typed reference;
+- iterate a bytearray by index (``for b in bytearray`` hit an internal mypyc error);
 - compiled recursion has no recursion limit: recursive formatting stays interpreted
   (``actors._format``).
 
-Left out: ports._http (an internal mypyc error on iterating a bytearray); gen_tcp._api and
+Left out: gen_tcp._api and
 gen_tcp.inet (gen_tcp._docs writes the functions' __doc__, read-only once compiled; each
 adds one interpreted call on the echo path); actors._node (its ``_thread`` attribute
 becomes a C field ``__thread``, a C keyword; and a native Node cannot be weakly referenced,
