@@ -124,6 +124,9 @@ class TransportIO:
         # the transport reports as soon as it holds anything and when it is empty again:
         # the port's own queue feeds it (ports._transport_send)
         self.transport.set_write_buffer_limits(high=0, low=0)
+        # the transport reads from the start: whatever the port wanted before it existed
+        # (a passive or once socket may not want to read) is told again now
+        port.reading = None
         port._dispatch()
 
     def options_changed(self, old: dict[str, Any], new: dict[str, Any]) -> None:
