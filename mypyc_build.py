@@ -46,6 +46,7 @@ HOT = [
     "actors/_signals.py",
     "actors/_process.py",
     "actors/_api.py",
+    "actors/_gen_call.py",
     "actors/_match.py",
     "ports/_framing.py",
     "ports/_decoder.py",
@@ -78,6 +79,8 @@ the code (mypyc 2.4), so that edits keep them compilable:
   identity test (Atom is not compiled; its str equality is not seen): type one side Any;
 - compiled code reads a native attribute directly, so a subclass's property over a base
   class attribute (a process's ``links``) is only seen through an Any-typed reference;
+- a ``types.coroutine`` generator awaited by interpreted code lives in an interpreted
+  module (``actors._yield``);
 - iterate a bytearray by index (``for b in bytearray`` hit an internal mypyc error);
 - compiled recursion has no recursion limit: recursive formatting stays interpreted
   (``actors._format``).

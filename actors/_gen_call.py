@@ -10,8 +10,7 @@ not there yet does the caller wait in an ordinary selective receive with its tim
 
 from __future__ import annotations
 
-import types
-from typing import Any, Final, Generator
+from typing import Any, Final
 
 from . import global_registry
 from ._api import demonitor, monitor, receive, self, send, whereis
@@ -19,6 +18,7 @@ from ._entity import Exit
 from ._match import ANY, TIMEOUT
 from ._process import _current, current
 from ._terms import Atom, Badarg, ErlangError, Pid
+from ._yield import step
 from .atoms import DOWN, FUNCTION_CLAUSE, INFINITY, NOPROC, NORMAL, OK, PROCESS
 from .atoms import TIMEOUT as TIMEOUT_ATOM
 
@@ -38,12 +38,6 @@ _FLUSH: Final = ["flush"]
 def _exit(reason: Any) -> ErlangError:
     return ErlangError(reason, "exit")
 
-
-@types.coroutine
-def _pass() -> Generator[None, None, None]:
-    """Let the other runnable processes take a step: the scheduler puts the running
-    process at the back of its run queue."""
-    yield None
 
 
 def whereis_server(server: Any) -> Any:
@@ -122,7 +116,7 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
         proc.sched.wake(proc)
     msg: Any = None
     if ms != 0:  # Erlang's `after 0` looks once, before the server could run
-        await _pass()
+        await step()
         if me.q is q and pos < len(q):
             m = q[pos]
             if m.__class__ is tuple and m[0] is ref and len(m) == 2:

@@ -37,7 +37,7 @@ Deviation: a reply message is ``(Mref, Reply)`` and ``from_`` is
 from __future__ import annotations
 
 import types
-from typing import Any, Final, Generator, NoReturn
+from typing import Any, Final, NoReturn
 
 import structlog
 
@@ -58,7 +58,7 @@ from ._gen_request import (
 )
 from ._match import TIMEOUT
 from ._process import current
-from ._sched import SUSPEND
+from ._yield import suspend as _suspend
 from ._report import report_error, safe_repr
 from ._terms import Atom, Badarg, ErlangError, Pid
 from .atoms import DOWN, ERROR, EXIT, FUNCTION_CLAUSE, IGNORE, INFINITY, NOPROC, NORMAL, OK, PROCESS, SHUTDOWN, UNDEFINED
@@ -91,12 +91,6 @@ _DEFAULT: Final = object()
 _log = structlog.get_logger("actors.gen_server")
 
 
-
-@types.coroutine
-def _suspend() -> Generator[Any, None, None]:
-    """`actors._sched.suspend`, here: this module stays interpreted, and a generator of a
-    compiled module cannot be awaited from interpreted code."""
-    yield SUSPEND
 
 def is_normal(reason: Any) -> bool:
     """OTP's notion of a normal end: ``normal``, ``shutdown`` or ``("shutdown", _)``."""
