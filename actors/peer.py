@@ -16,6 +16,7 @@ socket that several nodes accept on: ``gen_tcp.listen(0, [("fd", fd)])`` in each
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
 from typing import Any, Sequence
@@ -44,14 +45,7 @@ def random_name(prefix: str = "peer") -> str:
     return f"{prefix}_{os.getpid()}_{next(_counter)}"
 
 
-def _count() -> Any:
-    n = 0
-    while True:
-        n += 1
-        yield n
-
-
-_counter = _count()
+_counter = itertools.count(1)
 
 
 async def start(name: str | None = None, *, args: Sequence[str] = (), pass_fds: Sequence[int] = (),

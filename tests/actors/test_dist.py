@@ -50,10 +50,14 @@ async def test_node_names_ping_and_nodes(b: NodeProcess) -> None:
 @dist
 async def test_remote_spawn_send_and_order(b: NodeProcess) -> None:
     """A process spawned on the other node has that node's pid (printed <X.N.S> with
-    X > 0, as Erlang prints a remote pid); 2,000 messages each way arrive in order."""
+    X > 0, as Erlang prints a remote pid; is_process_alive of it is badarg, as erl
+    gives); 2,000 messages each way arrive in order."""
     pid = await actors.spawn(b.name, f.echo)
     assert actors.node(pid) == b.name
     assert not repr(pid).startswith("<0.")
+    with pytest.raises(ErlangError) as e:
+        actors.is_process_alive(pid)
+    assert e.value.reason == "badarg"
     me = actors.self()
     for i in range(2000):
         actors.send(pid, (me, i))
