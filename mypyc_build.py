@@ -45,6 +45,7 @@ HOT = [
     "actors/_mailbox.py",
     "actors/_signals.py",
     "actors/_process.py",
+    "actors/_spawn.py",
     "actors/_api.py",
     "actors/_gen_call.py",
     "actors/_match.py",

@@ -13,7 +13,8 @@ from typing import Any, Awaitable, Callable, Coroutine, Final
 from ._node import Node
 from ._entity import Entity, Exit
 from ._info import process_info
-from ._process import Process, _current, current
+from ._process import Process, _current, _get_current, current
+from ._spawn import spawn_plain
 from ._timer import Timer
 from ._terms import Atom, ErlangError, Handle, Pid, Ref
 from .atoms import BADARG, DOWN, EXIT, INFINITY, NOPROC, OK, PROCESS, UNDEFINED
@@ -69,7 +70,7 @@ def spawn(fn: Any, *args: Any) -> Any:
     module and qualified name (the other node imports it), and the call is a coroutine
     whose result is the new pid (as it waits for that node's answer)."""
     if fn.__class__ is not Atom and not isinstance(fn, str):
-        return current().node.spawn_plain(fn, args)
+        return spawn_plain(current().sched, fn, args)
     return _spawn_on(current(), fn, args, False, False, 0)
 
 
@@ -127,7 +128,7 @@ def send(dest: Any, msg: Any) -> Any:
     dropped silently; an unregistered name raises `badarg`, as in Erlang.
     """
     try:
-        node = _current.get().node
+        node = _get_current().node
     except LookupError:
         node = current().node  # raises not_a_process
     if dest.__class__ is Pid:
@@ -160,7 +161,7 @@ def send(dest: Any, msg: Any) -> Any:
             if e is not None:
                 e.deliver(msg)  # type: ignore[attr-defined]
         elif node.dist is not None:
-            node.dist.reg_send(_current.get().handle, name, where, msg)
+            node.dist.reg_send(_get_current().handle, name, where, msg)
         return msg
     e = node.table.get(dest) if _hashable(dest) else None
     if e is not None and hasattr(e, "deliver"):
@@ -189,7 +190,7 @@ def receive(*patterns: Any, timeout: Any = INFINITY) -> Coroutine[Any, Any, Any]
     fewer per call); ``await actors.receive(...)`` is all a caller sees.
     """
     try:
-        me = _current.get()
+        me = _get_current()
     except LookupError:
         me = current()  # raises not_a_process
     return me.receive(patterns, timeout)

@@ -16,7 +16,7 @@ from . import global_registry
 from ._api import demonitor, monitor, receive, self, send, whereis
 from ._entity import Exit
 from ._match import ANY, TIMEOUT
-from ._process import _current, current
+from ._process import _get_current, current
 from ._terms import Atom, Badarg, ErlangError, Pid
 from ._yield import step
 from .atoms import DOWN, FUNCTION_CLAUSE, INFINITY, NOPROC, NORMAL, OK, PROCESS
@@ -86,7 +86,7 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
     if pid is None:
         raise _exit((NOPROC, _mfa(server, request, timeout)))
     try:
-        me = _current.get()
+        me = _get_current()
     except LookupError:
         me = current()  # raises not_a_process
     if pid.__class__ is not Pid:  # (name, node) of another node

@@ -16,15 +16,16 @@ import concurrent.futures
 import itertools
 import os
 import threading
-import types
 from typing import Any, Awaitable, Callable, TypeVar
 
-from ._entity import Entity, Exit
+from ._entity import Entity
 from ._interrupt import not_a_function, sigint_stops
 from ._process import Process
 from ._registry import Registry
-from ._report import report_crash, report_error, safe_repr
+from ._report import report_error, safe_repr
 from ._sched import Scheduler
+from ._spawn import coroutine_of, finish, spawn_plain
+from ._spawn import keep_result as keep_result_of
 from ._signals import ExitSignals
 from ._terms import LOCAL_NODE, Atom, ErlangError, Pid, Ref, local_node_names
 from ._timer import Timers
@@ -78,12 +79,12 @@ class Node:
         self.name = name
         self.loop: asyncio.AbstractEventLoop = loop if loop is not None else new_event_loop()
         self.table: dict[Any, Entity] = {}
-        self.sched = Scheduler(self.loop, _finish)
         self.names = Registry()
         self._pids = itertools.count(80)
         self._refs = itertools.count(0x1F2E3D4C << 40 | 1)
         self._port_ids = itertools.count(1)
         self.timers = Timers(self.loop, self.make_ref, self._deliver_timed)
+        self.sched = Scheduler(self.loop, finish, self, self.table, self._pids, self.timers.by_dest)
         self.shutdown_hooks: list[Callable[[Node], None]] = []
         self.exit_signals = ExitSignals()
         self._thread: threading.Thread | None = None
@@ -102,15 +103,6 @@ class Node:
 
     def processes(self) -> list[Process]:
         return [e for e in self.table.values() if isinstance(e, Process)]
-
-    def forget(self, proc: Process) -> None:
-        """`proc` ended: take it out of the table, free its registered name, drop the
-        timers addressed to it."""
-        del self.table[proc.handle]
-        if proc.name is not None:
-            self.names.release(proc)
-        if self.timers.by_dest:
-            self.timers.cancel_all_to(proc.handle)
 
     def resolve(self, dest: Any) -> Entity | None:
         """The live entity `dest` names (a handle or a registered name), or None."""
@@ -132,8 +124,10 @@ class Node:
         args: tuple[Any, ...],
         link_to: Process | None = None,
         monitor_by: Process | None = None,
+        keep_result: bool = False,
     ) -> tuple[Process, Ref | None]:
-        """Create a process running ``fn(*args)``; optionally linked or monitored."""
+        """Create a process running ``fn(*args)``; optionally linked or monitored, or
+        keeping the value ``fn`` returns in ``proc.result``."""
         if not callable(fn):
             raise not_a_function(fn)
         pid = self.new_pid()
@@ -146,18 +140,13 @@ class Node:
         if monitor_by is not None:
             ref = self.make_ref()
             monitor_by.add_monitor(ref, proc)
-        self.sched.start(proc, _coroutine(proc, fn, args))
+        body = coroutine_of(proc, fn, args)
+        self.sched.start(proc, keep_result_of(proc, body) if keep_result else body)
         return proc, ref
 
     def spawn_plain(self, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> Pid:
         """`spawn` without link or monitor, the hot path of `actors.spawn`; the pid."""
-        if not callable(fn):
-            raise not_a_function(fn)
-        pid = self.new_pid()
-        proc = Process(self, pid, fn, len(args))
-        self.table[pid] = proc
-        self.sched.start(proc, _coroutine(proc, fn, args))
-        return pid
+        return spawn_plain(self.sched, fn, args)
 
     def new_external_process(self, label: str) -> Process:
         """A process with no coroutine of its own, driven from another thread (the shell):
@@ -179,7 +168,7 @@ class Node:
     async def run_process(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run ``fn(*args)`` as a new process and return its result (or raise)."""
         done: asyncio.Future[T] = self.loop.create_future()
-        proc, _ = self.spawn(fn, args)
+        proc, _ = self.spawn(fn, args, keep_result=True)
         proc.on_exit = [lambda p: _settle(done, p)]
         return await done
 
@@ -220,7 +209,8 @@ class Node:
         """Run `coro` as `proc` (a process made by `new_external_process`); when it ends,
         call ``on_done(value, exception)`` instead of ending the process."""
         proc.on_done = on_done
-        self.sched.start(proc, coro)
+        proc.result = None
+        self.sched.start(proc, keep_result_of(proc, coro))
 
     def interrupt(self, proc: Process) -> None:
         """Cancel the coroutine `drive` runs as `proc` (Ctrl-C in the shell)."""
@@ -328,67 +318,6 @@ def _settle(done: asyncio.Future[Any], proc: Process) -> None:
         done.set_result(proc.result)
     else:
         done.set_exception(ErlangError(proc.reason, "exit"))
-
-
-async def _raise(exc: BaseException) -> Any:
-    raise exc
-
-
-async def _value(value: Any) -> Any:
-    return value
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
-
-
-def _coroutine(proc: Process, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    """The coroutine of a new process: ``fn(*args)``, called as that process (a plain
-    function returning an awaitable, such as `actors.receive`, acts for it); a call that
-    fails or returns a plain value still gives a process, which then crashes or ends at
-    its first step."""
-    try:
-        coro = proc.context.run(fn, *args)
-    except BaseException as e:  # e.g. wrong arity: the new process crashes, not the caller
-        return _raise(e)
-    if coro.__class__ is not types.CoroutineType and not hasattr(coro, "send"):
-        if hasattr(coro, "__await__"):
-            return _await(coro)
-        return _value(coro)
-    return coro
-
-
-def _finish(proc: Process, value: Any, exc: BaseException | None) -> None:
-    """A process's coroutine ended with `value` or `exc`: end the process accordingly."""
-    on_done = proc.on_done
-    if on_done is not None:
-        proc.on_done = None
-        on_done(value, exc)
-        return
-    if exc is None:
-        if proc.alive:
-            proc.result = value
-            proc.terminate(NORMAL)
-    elif isinstance(exc, Exit):
-        proc.terminate(exc.reason)
-    elif isinstance(exc, ErlangError) and exc.kind == "exit":  # Erlang's exit class: the term
-        proc.terminate(exc.reason)
-    elif isinstance(exc, asyncio.CancelledError):
-        proc.terminate(KILLED)
-    else:  # the process crashed: its exception is the reason
-        if proc.alive:
-            proc.crash = exc
-            links, queued = list(proc.links), proc.queue_len()
-            proc.terminate(exc)  # first: ending never depends on the report
-            try:
-                initial_call: Any = proc.initial_call
-                ancestors = proc.dictionary.get("$ancestors")
-            except Exception:  # noqa: BLE001 - a function whose repr raises
-                initial_call = ancestors = None
-            report_crash(proc.handle, proc.name, initial_call, exc, links=links,
-                         message_queue_len=queued, ancestors=ancestors)
-        if not isinstance(exc, Exception):
-            raise exc
 
 
 def run(

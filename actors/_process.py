@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Final
 
 from ._entity import Entity, Exit
 from ._interrupt import NOT_A_PROCESS_HINT
@@ -22,16 +22,20 @@ from ._terms import Atom, ErlangError, Pid
 
 if TYPE_CHECKING:
     from ._node import Node
+    from ._sched import Scheduler
 
 __all__ = ["Process", "Exit", "current", "current_or_none", "Entity"]
 
 _current: contextvars.ContextVar[Process] = contextvars.ContextVar("actors_process")
+_set_current: Final = _current.set  # bound once: compiled code calls them directly
+_get_current: Final = _current.get
+_Context: Final = contextvars.Context
 
 
 def current() -> Process:
     """The process that is running now; raises `ErlangError(not_a_process)` outside one."""
     try:
-        return _current.get()
+        return _get_current()
     except LookupError:
         err = ErlangError(Atom("not_a_process"))
         err.add_note(NOT_A_PROCESS_HINT)
@@ -39,7 +43,7 @@ def current() -> Process:
 
 
 def current_or_none() -> Process | None:
-    return _current.get(None)
+    return _get_current(None)
 
 
 class Process(Signals):
@@ -67,14 +71,15 @@ class Process(Signals):
         "deferred",
     )
 
-    def __init__(self, node: Node, pid: Pid, fn: Any, nargs: int) -> None:
-        # Every layer's state is set here, in one call: spawning is a hot path.
+    def __init__(self, node: Node, pid: Pid, fn: Any, nargs: int, sched: Scheduler | None = None) -> None:
+        # Every layer's state is set here, in one call: spawning is a hot path (which
+        # passes the node's scheduler, read here from the node otherwise).
         self.handle = pid
         pid.proc = self  # the pid finds its process without a lookup
         self.node = node
         self.alive = True
         # mailbox (actors._mailbox)
-        self.sched = node.sched
+        self.sched = node.sched if sched is None else sched
         self.q: list[Any] = []
         self.head = 0
         self.holes = 0
@@ -93,8 +98,8 @@ class Process(Signals):
         self.awaiting: asyncio.Future[Any] | None = None
         self.pending_exc: BaseException | None = None
         self.on_done: Callable[[Any, BaseException | None], None] | None = None
-        context = self.context = contextvars.Context()
-        context.run(_current.set, self)
+        context = self.context = _Context()
+        context.run(_set_current, self)
         # identity and ending
         self.name: Atom | None = None
         self.reason: Any = None
@@ -157,8 +162,15 @@ class Process(Signals):
             return
         self.alive = False
         self.reason = reason
-        self.node.forget(self)
-        self.handle.proc = None
+        # the node forgets it: its table entry, its registered name, timers addressed to it
+        sched = self.sched
+        handle = self.handle
+        del sched.table[handle]
+        if self.name is not None:
+            self.node.names.release(self)
+        if sched.timed:
+            self.node.timers.cancel_all_to(handle)
+        handle.proc = None
         if self.q:
             self.drop_messages()
         if self.coro is not None:

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import types
-from typing import TYPE_CHECKING, Any, Final, Generator
+from typing import TYPE_CHECKING, Any, Final, Generator, Iterator
 
 if TYPE_CHECKING:
     from ._process import Process
@@ -45,6 +46,21 @@ class _Suspend:
 
 
 SUSPEND: Final = _Suspend()
+
+
+class _Done:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<done>"
+
+
+DONE: Final = _Done()
+"""What a step returns when the process's body returned: ``next(body, DONE)``."""
+
+_next: Final = next
+_run_in: Final = contextvars.Context.run  # _run_in(context, fn, *args): a direct call
+_CoroutineType: Final = types.CoroutineType
 
 
 @types.coroutine
@@ -78,14 +94,30 @@ class uninterruptible:
 class Scheduler:
     """The run queue of one node's processes."""
 
-    __slots__ = ("loop", "runq", "scheduled", "running", "finish")
+    __slots__ = ("loop", "runq", "scheduled", "running", "finish", "node", "name", "table", "pids", "timed")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, finish: Any) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        finish: Any,
+        node: Any,
+        table: dict[Any, Any],
+        pids: Iterator[int],
+        timed: dict[Any, Any],
+    ) -> None:
         self.loop = loop
         self.runq: collections.deque[Process] = collections.deque()
         self.scheduled = False
         self.running: Process | None = None
-        self.finish = finish  # finish(proc, value, exc): a coroutine ended
+        # what starting and ending a process needs of its node (actors._spawn), here where
+        # compiled code reads it directly: the node, its name, its table of entities, its
+        # pid counter, and its timers' index by destination pid
+        self.node = node
+        self.name: str = node.name
+        self.table = table
+        self.pids = pids
+        self.timed = timed
+        self.finish = finish  # finish(proc, exc): a process's body ended (exc None: it returned)
 
     def wake(self, proc: Process) -> None:
         """Put `proc` on the run queue (once)."""
@@ -96,9 +128,16 @@ class Scheduler:
                 self.scheduled = True
                 self.loop.call_soon(self.run)
 
-    def start(self, proc: Process, coro: Any) -> None:
-        """Make `coro` the coroutine of `proc` and schedule its first step."""
-        proc.coro = coro
+    def start(self, proc: Process, body: Any) -> None:
+        """Make `body` (a coroutine, or the iterator of an awaitable) what `proc` runs,
+        and schedule its first step.
+
+        A step is ``next(body, DONE)`` on the coroutine's iterator (``__await__``): a
+        body that returns ends its last step with `DONE`, where ``send`` would raise a
+        ``StopIteration`` that costs as much to catch in compiled code as the rest of a
+        spawn. ``next`` drops the value returned: a body whose value matters stores it
+        (`actors._spawn.keep_result`)."""
+        proc.coro = body.__await__() if body.__class__ is _CoroutineType else body
         self.wake(proc)
 
     def interrupt(self, proc: Process, exc: BaseException) -> None:
@@ -133,25 +172,29 @@ class Scheduler:
             self.running = proc
             try:
                 if exc is None:
-                    y = proc.context.run(coro.send, None)
+                    y: Any = _run_in(proc.context, _next, coro, DONE)
                 else:
                     proc.pending_exc = None
-                    y = proc.context.run(coro.throw, exc)
-            except StopIteration as stop:
+                    y = _run_in(proc.context, coro.throw, exc)
+            except StopIteration:  # it returned as an exception was thrown in
                 self.running = None
                 proc.coro = None
-                self.finish(proc, stop.value, None)
+                self.finish(proc, None)
                 continue
             except BaseException as e:
                 self.running = None
                 proc.coro = None
-                self.finish(proc, None, e)
+                self.finish(proc, e)
                 continue
             self.running = None
             if y is SUSPEND:
                 if not proc.alive and proc.pending_exc is None:
                     proc.pending_exc = asyncio.CancelledError()
                     self.wake(proc)
+                continue
+            if y is DONE:
+                proc.coro = None
+                self.finish(proc, None)
                 continue
             if y is None:
                 proc.queued = True
