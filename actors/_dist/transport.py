@@ -3,9 +3,12 @@
 `Transport.start` makes a private directory (mode 0700) with a Unix socket (0600), starts
 ``python -m actors._dist._launcher`` (which hosts the node's thespian system and its
 gateway actor, see there), and waits until the gateway has connected, the node has
-answered its cookie challenge, and the node's name is registered (`_registry`: a per-user
-directory, so nodes are found by name on this host only; a node on another machine is
-not reachable yet). Then frames are records on that one socket:
+answered its cookie challenge, and the node's name is registered: in this user's node
+directory (`_registry`) and with the port mapper of its address (`_portmap`). A node is
+looked up in the directory first (this user's nodes on this machine: no round trip); a
+node named with another host (not this host's name, ``localhost`` or this node's own
+address) that is not there is asked of the mapper on that host, in a task: frames sent
+meanwhile wait. Then frames are records on that one socket:
 `send` only appends to a buffer that is written once per loop iteration, so a burst of
 sends costs one system call, and the gateway turns what it reads at once into one
 thespian message per destination node.
@@ -32,7 +35,7 @@ from typing import Protocol, cast
 
 import structlog
 
-from . import _registry, _wire
+from . import _portmap, _registry, _wire
 from ._link import GatewayLink, Records
 from ._secure import CookieSerializer, read_cookie
 
@@ -54,13 +57,14 @@ class TransportHandler(Protocol):
 
 
 class _Pending:
-    __slots__ = ("frames", "waiters", "timer", "auto")
+    __slots__ = ("frames", "waiters", "timer", "auto", "lookup")
 
     def __init__(self) -> None:
         self.frames: list[bytes] = []
         self.waiters: list[asyncio.Future[bool]] = []
         self.timer: asyncio.TimerHandle | None = None
         self.auto = False
+        self.lookup: asyncio.Task[None] | None = None
 
 
 class Transport:
@@ -277,14 +281,29 @@ class Transport:
         if self._closed or self._link is None or "@" not in node or node == self.name:
             return None
         entry = _registry.lookup(node, self._registry)
-        if entry is None:
+        if entry is None and _portmap.is_local(node, self._ip):
             log.info("dist_connect_failed", node=self.name, peer=node, reason="not_registered")
             return None
         pending = self._pending[node] = _Pending()
         pending.timer = self._loop.call_later(timeout, self._failed, node, "timeout")
-        key = node.encode()
-        self._write(_wire.record(_wire.CONNECT, key, f"{entry.ip}:{entry.port}".encode()))
+        if entry is not None:
+            self._connect_to(node, entry.ip, entry.port)
+        else:  # a node of another host: ask the mapper there
+            pending.lookup = self._loop.create_task(self._ask_mapper(node, pending))
         return pending
+
+    def _connect_to(self, node: str, ip: str, port: int) -> None:
+        self._write(_wire.record(_wire.CONNECT, node.encode(), f"{ip}:{port}".encode()))
+
+    async def _ask_mapper(self, node: str, pending: _Pending) -> None:
+        found = await _portmap.locate(node)
+        if self._pending.get(node) is not pending:
+            return
+        pending.lookup = None
+        if found is None:
+            self._failed(node, "not_registered")
+        else:
+            self._connect_to(node, *found)
 
     def _failed(self, node: str, reason: str = "closed") -> None:
         pending = self._pending.pop(node, None)
@@ -293,6 +312,8 @@ class Transport:
         log.warning("dist_connect_failed", node=self.name, peer=node, reason=reason)
         if pending.timer is not None:
             pending.timer.cancel()
+        if pending.lookup is not None:
+            pending.lookup.cancel()
         if not self._closed:
             self._write(_wire.record(_wire.DISCONNECT, node.encode()))
         for w in pending.waiters:

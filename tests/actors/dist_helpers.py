@@ -3,33 +3,54 @@
 from __future__ import annotations
 
 import os
+import random
+import select
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 from typing import Iterator
 
 import actors.peer
+from actors._dist._mapper import PORT_ENV
 
 COOKIE = "erlports-test-cookie"
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class NodeProcess:
-    """``python -m actors -sname NAME -setcookie COOKIE -noshell``, up when constructed."""
+    """``python -m actors -sname NAME -setcookie COOKIE -noshell``, up when constructed.
 
-    def __init__(self, prefix: str = "b", cookie: str = COOKIE) -> None:
-        self.short = actors.peer.random_name(prefix)
+    With `host`, ``-name NAME@host`` instead, and with `address`, ``-address address``;
+    `env` is added to the node's environment."""
+
+    def __init__(
+        self,
+        prefix: str = "b",
+        cookie: str = COOKIE,
+        *,
+        host: str | None = None,
+        address: str | None = None,
+        env: dict[str, str] | None = None,
+        short: str | None = None,
+    ) -> None:
+        self.short = short or actors.peer.random_name(prefix)
+        name = ["-name", f"{self.short}@{host}"] if host else ["-sname", self.short]
+        where = ["-address", address] if address else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "actors", "-sname", self.short, "-setcookie", cookie,
+            [sys.executable, "-m", "actors", *name, *where, "-setcookie", cookie,
              "-noshell", "--halt-on-eof"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT,
+            env={**os.environ, **(env or {})},
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().decode()
         while line and not line.startswith("actors node "):
             line = self.proc.stdout.readline().decode()
-        assert line.startswith("actors node "), f"node did not start: {line!r}"
+        if not line.startswith("actors node "):
+            self.stop()
+            raise AssertionError(f"node did not start: {line!r}")
         self.name = line.split()[2]
 
     def kill(self) -> None:
@@ -73,3 +94,74 @@ def children() -> list[int]:
         if fields[1] == me and fields[0] != "Z":
             out.append(int(d))
     return out
+
+
+# -- port mappers (actors._dist._mapper) ------------------------------------------------
+
+
+def mapper_pids(port: int) -> list[int]:
+    """The pids of the port mappers listening on `port` (of any address)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            args = Path(f"/proc/{d}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(a.endswith(b"_mapper.py") or a == b"actors.epmd" for a in args) and (
+            b"-port" in args and args[args.index(b"-port") + 1 : args.index(b"-port") + 2] == [str(port).encode()]
+        ):
+            pids.append(int(d))
+    return pids
+
+
+def end_process(pid: int, sig: int = signal.SIGTERM) -> None:
+    """Signal `pid` (not necessarily our child) and wait until it is gone."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        os.kill(pid, sig)
+        select.select([fd], [], [], 10)
+    except ProcessLookupError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def stop_mappers(port: int) -> None:
+    """End every port mapper on `port`."""
+    for pid in mapper_pids(port):
+        end_process(pid)
+
+
+def _unused_port() -> int:
+    """A port outside the ephemeral range that 127.0.0.1 to 127.0.0.3 can all bind."""
+    while True:
+        port = random.randrange(20000, 30000)
+        try:
+            for ip in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
+                with socket.socket() as s:
+                    s.bind((ip, port))
+        except OSError:
+            continue
+        return port
+
+
+def own_port_mapper() -> Iterator[int]:
+    """This test run's nodes use port mappers on a port of the run's own (set in the
+    environment every node inherits); every mapper on it is ended afterwards, so that no
+    daemon a node started outlives the run."""
+    port = _unused_port()
+    old = os.environ.get(PORT_ENV)
+    os.environ[PORT_ENV] = str(port)
+    try:
+        yield port
+    finally:
+        stop_mappers(port)
+        if old is None:
+            os.environ.pop(PORT_ENV, None)
+        else:
+            os.environ[PORT_ENV] = old
