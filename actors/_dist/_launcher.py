@@ -83,12 +83,13 @@ def main() -> int:
 
     _secure.install(cfg.pop("cookie"), cfg["ip"])
     name, where = cfg["name"], cfg["registry"]
-    asys = mapped = None
+    asys = mapped = gateway = None
+    alive = name.partition("@")[0]
     try:
-        if _registry.lookup(name, where) is not None:
+        if _registry.lookup(name, where) is not None or _portmap.taken(alive, cfg["ip"]):
             raise RuntimeError(f"the name {name} seems to be in use by another node")
         asys, (gateway, gw_ip, gw_port) = _start(cfg)
-        mapped = _portmap.Registration(name.partition("@")[0], gw_port, cfg["ip"])
+        mapped = _portmap.Registration(alive, gw_port, cfg["ip"])
         try:
             mapped.start()
         except _portmap.NameTaken:
@@ -107,6 +108,7 @@ def main() -> int:
         try:
             asys.ask(gateway, ("stop",), 2)
         finally:
+            gateway = None
             _registry.unregister(name, os.getpid(), where)
         return 0
     except Exception as exc:
@@ -118,6 +120,8 @@ def main() -> int:
         if mapped is not None:
             mapped.close()
         if asys is not None:
+            if gateway is not None:  # it did start: it is connected to the node, stop it
+                asys.ask(gateway, ("stop",), 2)
             asys.shutdown()
         shutil.rmtree(cfg["dir"], ignore_errors=True)
 

@@ -63,6 +63,17 @@ def start_mapper(ip: str, port: int) -> None:
         raise OSError(done.stderr.decode(errors="replace").strip() or "the port mapper did not start")
 
 
+def taken(alive: str, ip: str) -> bool:
+    """Whether the mapper on `ip` (if one runs) has a node named `alive`: asked before a
+    node starts, so that a taken name fails fast."""
+    try:
+        with socket.create_connection((_ask_ip(ip), mapper_port()), timeout=LOOKUP_TIMEOUT) as s:
+            s.sendall(_mapper.request(bytes([_mapper.PORT_PLEASE2_REQ]) + alive.encode()))
+            return _recv_exactly(s, 2) == bytes([_mapper.PORT2_RESP, 0])
+    except OSError:
+        return False
+
+
 def _recv_exactly(sock: socket.socket, n: int) -> bytes:
     data = b""
     while len(data) < n:

@@ -99,8 +99,12 @@ def children() -> list[int]:
 # -- port mappers (actors._dist._mapper) ------------------------------------------------
 
 
-def mapper_pids(port: int) -> list[int]:
-    """The pids of the port mappers listening on `port` (of any address)."""
+def _arg(args: list[bytes], flag: bytes) -> bytes | None:
+    return args[args.index(flag) + 1] if flag in args[:-1] else None
+
+
+def mapper_pids(port: int, address: str | None = None) -> list[int]:
+    """The pids of the port mappers listening on `port` (of `address`, else any)."""
     pids = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -109,8 +113,10 @@ def mapper_pids(port: int) -> list[int]:
             args = Path(f"/proc/{d}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(a.endswith(b"_mapper.py") or a == b"actors.epmd" for a in args) and (
-            b"-port" in args and args[args.index(b"-port") + 1 : args.index(b"-port") + 2] == [str(port).encode()]
+        if not any(a.endswith(b"_mapper.py") or a == b"actors.epmd" for a in args):
+            continue
+        if _arg(args, b"-port") == str(port).encode() and (
+            address is None or (_arg(args, b"-address") or b"127.0.0.1") == address.encode()
         ):
             pids.append(int(d))
     return pids
@@ -131,9 +137,9 @@ def end_process(pid: int, sig: int = signal.SIGTERM) -> None:
         os.close(fd)
 
 
-def stop_mappers(port: int) -> None:
-    """End every port mapper on `port`."""
-    for pid in mapper_pids(port):
+def stop_mappers(port: int, address: str | None = None) -> None:
+    """End every port mapper on `port` (of `address`, else any)."""
+    for pid in mapper_pids(port, address):
         end_process(pid)
 
 
