@@ -36,6 +36,7 @@ from typing import Protocol, cast
 import structlog
 
 from . import _portmap, _registry, _wire
+from ._child import exited, pythonpath
 from ._link import GatewayLink, Records
 from ._secure import CookieSerializer, read_cookie
 
@@ -157,7 +158,7 @@ class Transport:
             stdout=subprocess.PIPE,
             env={
                 **os.environ,
-                "PYTHONPATH": _pythonpath(),
+                "PYTHONPATH": pythonpath(),
                 # thespian reads these at import: its log file, kept off and in our directory
                 "THESPLOG_FILE": os.path.join(self._dir, "thespian.log"),
                 "THESPLOG_FILE_MAXSIZE": "0",
@@ -197,7 +198,7 @@ class Transport:
         The peers see ``nodedown`` (connection_closed); this node's handler is not called."""
         proc = self._stop()
         if proc is not None:
-            await _exited(self._loop, proc)
+            await exited(self._loop, proc)
         self._cleanup()
 
     def close_now(self) -> None:
@@ -381,36 +382,3 @@ class Transport:
                 self._handler.nodedown(node, "connection_closed")
         if not self._ready.done():
             self._ready.set_exception(RuntimeError("the gateway closed its socket"))
-
-
-async def _exited(loop: asyncio.AbstractEventLoop, proc: subprocess.Popen[bytes]) -> None:
-    """Wait, without blocking the loop, until `proc` has exited (and reap it)."""
-    try:
-        fd = os.pidfd_open(proc.pid)
-    except OSError:  # pragma: no cover - Linux before 5.3
-        while proc.poll() is None:
-            await asyncio.sleep(0.02)
-        return
-    try:
-        if proc.poll() is None:
-            done: asyncio.Future[None] = loop.create_future()
-
-            def readable() -> None:
-                if not done.done():
-                    done.set_result(None)
-
-            loop.add_reader(fd, readable)
-            try:
-                await done
-            finally:
-                loop.remove_reader(fd)
-        proc.wait()
-    finally:
-        os.close(fd)
-
-
-def _pythonpath() -> str:
-    """PYTHONPATH for the launcher: where this package was imported from, then the rest."""
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    rest = os.environ.get("PYTHONPATH")
-    return here + (os.pathsep + rest if rest else "")
