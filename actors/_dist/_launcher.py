@@ -95,7 +95,10 @@ def main() -> int:
         except _portmap.NameTaken:
             raise RuntimeError(f"the name {name} seems to be in use by another node") from None
         except OSError as e:
-            raise RuntimeError(f"no port mapper at {cfg['ip']}:{mapped.mport}: {e}") from None
+            raise RuntimeError(
+                f"no port mapper at {cfg['ip']}:{mapped.mport} ({e}); "
+                f"ACTORS_EPMD_PORT chooses another port"
+            ) from None
         if not _registry.register(name, _registry.Entry(gw_ip, gw_port, os.getpid()), where):
             raise RuntimeError(f"the name {name} seems to be in use by another node")
         status.write("ok\n")

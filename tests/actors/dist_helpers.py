@@ -144,11 +144,11 @@ def stop_mappers(port: int, address: str | None = None) -> None:
 
 
 def _unused_port() -> int:
-    """A port outside the ephemeral range that 127.0.0.1 to 127.0.0.3 can all bind."""
+    """A port outside the ephemeral range that 127.0.0.1 to 127.0.0.4 can all bind."""
     while True:
         port = random.randrange(20000, 30000)
         try:
-            for ip in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
+            for ip in ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"):
                 with socket.socket() as s:
                     s.bind((ip, port))
         except OSError:

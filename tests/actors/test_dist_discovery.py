@@ -69,6 +69,17 @@ async def until(cond: Callable[[], bool], what: str, timeout: float = 15.0) -> N
         await asyncio.sleep(0.05)
 
 
+def listeners(tcp_port: int) -> set[str]:
+    """The IPv4 addresses with a socket listening on `tcp_port` (from /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        ip_hex, port_hex = local.split(":")
+        if state == "0A" and int(port_hex, 16) == tcp_port:
+            found.add(socket.inet_ntoa(bytes.fromhex(ip_hex)[::-1]))
+    return found
+
+
 def own_dir(base: Path) -> dict[str, str]:
     base.mkdir(mode=0o700)
     return {"ACTORS_DIST_DIR": str(base)}
@@ -198,6 +209,14 @@ async def test_names_and_kill_as_epmd_prints_them(b: NodeProcess) -> None:
     assert (out.returncode, out.stdout) == (1, b"Killing not allowed - living nodes in database.\n")
     out = subprocess.run([*run, "-names", "-address", "127.0.0.9"], capture_output=True, cwd=ROOT)
     assert (out.returncode, out.stderr) == (1, b"epmd: Cannot connect to local epmd\n")
+
+
+@at_loopback()
+async def test_mappers_listen_on_their_nodes_addresses_only(b: NodeProcess) -> None:
+    """A mapper binds the address its node was given, loopback by default, never every
+    interface (epmd binds them all: ours is safe by default, as the gateways are)."""
+    got = listeners(port())
+    assert {"127.0.0.1", ANOTHER} <= got and "0.0.0.0" not in got
 
 
 @pytest.mark.erlang
