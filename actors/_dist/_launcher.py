@@ -123,9 +123,11 @@ def main() -> int:
         if mapped is not None:
             mapped.close()
         if asys is not None:
-            if gateway is not None:  # it did start: it is connected to the node, stop it
-                asys.ask(gateway, ("stop",), 2)
-            asys.shutdown()
+            try:
+                if gateway is not None:  # a failed start: the gateway is connected, stop it
+                    asys.ask(gateway, ("stop",), 2)
+            finally:
+                asys.shutdown()
         shutil.rmtree(cfg["dir"], ignore_errors=True)
 
 

@@ -59,7 +59,7 @@ REPLY_TIMEOUT = 5.0
 
 EXIT_IN_USE = 3  # -daemon: the port is taken (most likely by a mapper already running)
 
-_ALIVE2 = struct.Struct(">HBBHHH")
+ALIVE2_FIELDS = struct.Struct(">HBBHHH")  # port, type, protocol, highest, lowest, name length
 
 
 def mapper_port() -> int:
@@ -147,11 +147,11 @@ class Mapper:
 
     def alive(self, req: bytes, writer: asyncio.StreamWriter) -> bytes | None:
         """Register the node ALIVE2_REQ `req` names; its name, or None when refused."""
-        if len(req) < 1 + _ALIVE2.size:
+        if len(req) < 1 + ALIVE2_FIELDS.size:
             return None
-        port, _type, _proto, high, _low, nlen = _ALIVE2.unpack_from(req, 1)
-        end = 1 + _ALIVE2.size + nlen
-        name = req[1 + _ALIVE2.size : end]
+        port, _type, _proto, high, _low, nlen = ALIVE2_FIELDS.unpack_from(req, 1)
+        end = 1 + ALIVE2_FIELDS.size + nlen
+        name = req[1 + ALIVE2_FIELDS.size : end]
         if len(req) < end + 2 or len(name) != nlen:
             return None
         elen = int.from_bytes(req[end : end + 2], "big")

@@ -46,7 +46,7 @@ def _ask_ip(ip: str) -> str:
 
 def alive2_request(alive: str, port: int) -> bytes:
     name = alive.encode()
-    body = _mapper._ALIVE2.pack(port, NODE_TYPE, PROTOCOL, HIGHEST, LOWEST, len(name))
+    body = _mapper.ALIVE2_FIELDS.pack(port, NODE_TYPE, PROTOCOL, HIGHEST, LOWEST, len(name))
     return _mapper.request(
         bytes([_mapper.ALIVE2_REQ]) + body + name + len(MAGIC).to_bytes(2, "big") + MAGIC
     )
@@ -200,7 +200,7 @@ async def _port_please(ip: str, alive: str) -> int | None:
         head = await reader.readexactly(2)
         if head[0] != _mapper.PORT2_RESP or head[1] != 0:
             return None
-        port, _type, _proto, _high, _low, nlen = _mapper._ALIVE2.unpack(await reader.readexactly(10))
+        port, _type, _proto, _high, _low, nlen = _mapper.ALIVE2_FIELDS.unpack(await reader.readexactly(10))
         await reader.readexactly(nlen)
         elen = struct.unpack(">H", await reader.readexactly(2))[0]
         extra = await reader.readexactly(elen)

@@ -308,8 +308,8 @@ def _closed_by_mapper(s: socket.socket) -> bool:
     return True
 
 
-def _alive2(name: bytes, gw_port: int = 4000) -> bytes:
-    body = _mapper._ALIVE2.pack(gw_port, 77, 0, 6, 5, len(name)) + name + b"\0\0"
+def _alive2(name: bytes, gw_port: int = 4000, highest: int = 6) -> bytes:
+    body = _mapper.ALIVE2_FIELDS.pack(gw_port, 77, 0, highest, 5, len(name)) + name + b"\0\0"
     return _mapper.request(bytes([_mapper.ALIVE2_REQ]) + body)
 
 
@@ -328,8 +328,10 @@ def mapper() -> Iterator[subprocess.Popen[bytes]]:
 
 
 def test_registration_lives_as_long_as_its_connection(mapper: subprocess.Popen[bytes]) -> None:
-    """ALIVE2: result 0 and a creation; the same name again is refused (result 1) while
-    the first connection is open, and free once it closes; malformed names are refused."""
+    """ALIVE2: result 0 and a four-byte creation (ALIVE2_X_RESP; ALIVE2_RESP with two
+    bytes to a node of version 5, as epmd answers); the same name again is refused
+    (result 1) while the first connection is open, and free once it closes; malformed
+    names are refused; PORT_PLEASE2 of an unknown name is result 1."""
     first = _connect()
     first.sendall(_alive2(b"x"))
     reply = first.recv(16)
@@ -344,6 +346,12 @@ def test_registration_lives_as_long_as_its_connection(mapper: subprocess.Popen[b
     while names(THIRD):
         assert time.monotonic() < deadline
         time.sleep(0.02)
+    with _connect() as s:
+        s.sendall(_alive2(b"old", 4002, highest=5))
+        assert s.recv(16)[:2] == bytes([_mapper.ALIVE2_RESP, 0])
+    with _connect() as s:
+        s.sendall(_mapper.request(bytes([_mapper.PORT_PLEASE2_REQ]) + b"nobody"))
+        assert s.recv(16) == bytes([_mapper.PORT2_RESP, 1])
     with _connect() as s:
         s.sendall(_alive2(b"x", 4001))
         assert s.recv(16)[:2] == bytes([_mapper.ALIVE2_X_RESP, 0])
