@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import select
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
 import actors.peer
+from actors._dist import _mapper
 from actors._dist._mapper import PORT_ENV
 
 COOKIE = "erlports-test-cookie"
@@ -171,3 +174,35 @@ def own_port_mapper() -> Iterator[int]:
             os.environ.pop(PORT_ENV, None)
         else:
             os.environ[PORT_ENV] = old
+
+
+def mapper_port() -> int:
+    """The port mappers' port in this run."""
+    return _mapper.mapper_port()
+
+
+def mapper_names(address: str) -> dict[str, int]:
+    """What the mapper on `address` lists (``epmd -names``): name -> port."""
+    data = _mapper._ask(address, mapper_port(), _mapper.NAMES_REQ)
+    assert data is not None, f"no port mapper on {address}"
+    return {m[1]: int(m[2]) for m in re.finditer(r"name (\S+) at port (\d+)\n", data[4:].decode())}
+
+
+def start_mapper(address: str, *extra: str) -> subprocess.Popen[bytes]:
+    """A mapper of the test's own, in the foreground (a child: the test ends it)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "actors.epmd", "-address", address, "-port", str(mapper_port()), *extra],
+        cwd=ROOT, stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while _mapper._ask(address, mapper_port(), _mapper.NAMES_REQ) is None:
+        assert proc.poll() is None and time.monotonic() < deadline, "the mapper did not start"
+        time.sleep(0.05)
+    return proc
+
+
+def end_mapper(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a mapper `start_mapper` started (as a crash would end it)."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
