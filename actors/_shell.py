@@ -242,6 +242,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("-name", metavar="NAME", help="a distributed node with a long name (NAME@host.domain)")
     p.add_argument("-setcookie", metavar="COOKIE", help="the cluster's cookie (default: "
                    "ACTORS_COOKIE, else ~/.erlang.cookie)")
+    p.add_argument("-address", metavar="IP", help="the IPv4 address the node and its port mapper "
+                   "listen on, for nodes on other hosts (default: loopback)")
     p.add_argument("-noshell", action="store_true", help="run the node without a shell, until "
                    "SIGTERM or Ctrl-C")
     p.add_argument("--halt-on-eof", action="store_true", help=argparse.SUPPRESS)  # peer nodes
@@ -262,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.noshell:
         configure_shell_logging(sys.stderr)  # stdout carries only the "up" line
     try:
-        node = Node(args.sname or args.name, cookie=args.setcookie, longnames=bool(args.name)).start()
+        node = Node(args.sname or args.name, cookie=args.setcookie, longnames=bool(args.name),
+                    address=args.address).start()
     except Exception as e:  # noqa: BLE001 - a bad name or a node that cannot start: one line
         print(f"python -m actors: cannot start the node: {_one_line(e)}", file=sys.stderr)
         return 1

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 
 import pytest
 
+from .actors.dist_helpers import own_port_mapper
+
 HAVE_ERLANG = shutil.which("escript") is not None and shutil.which("erl") is not None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _port_mapper() -> Iterator[int]:
+    """The nodes the tests start use a port mapper of this run's own, ended at its end."""
+    yield from own_port_mapper()
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,14 @@ It reads its orders as one JSON line on stdin (the cookie travels there, never i
    node's private directory and switches it off;
 2. starts a ``multiprocTCPBase`` system on a free admin port of `ip`, creates the
    gateway, and has it connect to the node's Unix socket `sock`;
-3. registers the node's name (`_registry`) and writes ``ok`` (or ``error <why>``) as one
-   line to its stdout;
-4. waits for ``stop`` or the end of stdin (the node died, even by SIGKILL), then has the
-   gateway tell its peers, shuts the thespian system down, removes the registry entry and
-   the private directory, and exits.
+3. registers the node's name with the port mapper of its address (`_portmap`, which
+   starts the mapper when none runs, and registers again if the mapper is lost) and in
+   this user's node directory (`_registry`), then writes ``ok`` (or ``error <why>``) as
+   one line to its stdout;
+4. waits for ``stop`` or the end of stdin (the node died, even by SIGKILL), then closes
+   its mapper connection (ending the mapper's entry), has the gateway tell its peers,
+   shuts the thespian system down, removes the registry entry and the private
+   directory, and exits.
 """
 
 from __future__ import annotations
@@ -76,15 +79,26 @@ def main() -> int:
     status = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # what thespian's processes print goes to stderr, not the status pipe
 
-    from . import _registry, _secure
+    from . import _portmap, _registry, _secure
 
     _secure.install(cfg.pop("cookie"), cfg["ip"])
     name, where = cfg["name"], cfg["registry"]
-    asys = None
+    asys = mapped = gateway = None
+    alive = name.partition("@")[0]
     try:
-        if _registry.lookup(name, where) is not None:
+        if _registry.lookup(name, where) is not None or _portmap.taken(alive, cfg["ip"]):
             raise RuntimeError(f"the name {name} seems to be in use by another node")
         asys, (gateway, gw_ip, gw_port) = _start(cfg)
+        mapped = _portmap.Registration(alive, gw_port, cfg["ip"])
+        try:
+            mapped.start()
+        except _portmap.NameTaken:
+            raise RuntimeError(f"the name {name} seems to be in use by another node") from None
+        except OSError as e:
+            raise RuntimeError(
+                f"no port mapper at {cfg['ip']}:{mapped.mport} ({e}); "
+                f"ACTORS_EPMD_PORT chooses another port"
+            ) from None
         if not _registry.register(name, _registry.Entry(gw_ip, gw_port, os.getpid()), where):
             raise RuntimeError(f"the name {name} seems to be in use by another node")
         status.write("ok\n")
@@ -93,9 +107,11 @@ def main() -> int:
             line = sys.stdin.readline()
             if not line or line.strip() == "stop":
                 break
+        mapped.close()
         try:
             asys.ask(gateway, ("stop",), 2)
         finally:
+            gateway = None
             _registry.unregister(name, os.getpid(), where)
         return 0
     except Exception as exc:
@@ -104,8 +120,14 @@ def main() -> int:
             status.close()
         return 1
     finally:
+        if mapped is not None:
+            mapped.close()
         if asys is not None:
-            asys.shutdown()
+            try:
+                if gateway is not None:  # a failed start: the gateway is connected, stop it
+                    asys.ask(gateway, ("stop",), 2)
+            finally:
+                asys.shutdown()
         shutil.rmtree(cfg["dir"], ignore_errors=True)
 
 

@@ -3,9 +3,12 @@
 `Transport.start` makes a private directory (mode 0700) with a Unix socket (0600), starts
 ``python -m actors._dist._launcher`` (which hosts the node's thespian system and its
 gateway actor, see there), and waits until the gateway has connected, the node has
-answered its cookie challenge, and the node's name is registered (`_registry`: a per-user
-directory, so nodes are found by name on this host only; a node on another machine is
-not reachable yet). Then frames are records on that one socket:
+answered its cookie challenge, and the node's name is registered: in this user's node
+directory (`_registry`) and with the port mapper of its address (`_portmap`). A node is
+looked up in the directory first (this user's nodes on this machine: no round trip); a
+node named with another host (not this host's name, ``localhost`` or this node's own
+address) that is not there is asked of the mapper on that host, in a task: frames sent
+meanwhile wait. Then frames are records on that one socket:
 `send` only appends to a buffer that is written once per loop iteration, so a burst of
 sends costs one system call, and the gateway turns what it reads at once into one
 thespian message per destination node.
@@ -32,7 +35,8 @@ from typing import Protocol, cast
 
 import structlog
 
-from . import _registry, _wire
+from . import _portmap, _registry, _wire
+from ._child import exited, pythonpath
 from ._link import GatewayLink, Records
 from ._secure import CookieSerializer, read_cookie
 
@@ -54,13 +58,14 @@ class TransportHandler(Protocol):
 
 
 class _Pending:
-    __slots__ = ("frames", "waiters", "timer", "auto")
+    __slots__ = ("frames", "waiters", "timer", "auto", "lookup")
 
     def __init__(self) -> None:
         self.frames: list[bytes] = []
         self.waiters: list[asyncio.Future[bool]] = []
         self.timer: asyncio.TimerHandle | None = None
         self.auto = False
+        self.lookup: asyncio.Task[None] | None = None
 
 
 class Transport:
@@ -153,7 +158,7 @@ class Transport:
             stdout=subprocess.PIPE,
             env={
                 **os.environ,
-                "PYTHONPATH": _pythonpath(),
+                "PYTHONPATH": pythonpath(),
                 # thespian reads these at import: its log file, kept off and in our directory
                 "THESPLOG_FILE": os.path.join(self._dir, "thespian.log"),
                 "THESPLOG_FILE_MAXSIZE": "0",
@@ -193,7 +198,7 @@ class Transport:
         The peers see ``nodedown`` (connection_closed); this node's handler is not called."""
         proc = self._stop()
         if proc is not None:
-            await _exited(self._loop, proc)
+            await exited(self._loop, proc)
         self._cleanup()
 
     def close_now(self) -> None:
@@ -277,14 +282,29 @@ class Transport:
         if self._closed or self._link is None or "@" not in node or node == self.name:
             return None
         entry = _registry.lookup(node, self._registry)
-        if entry is None:
+        if entry is None and _portmap.is_local(node, self._ip):
             log.info("dist_connect_failed", node=self.name, peer=node, reason="not_registered")
             return None
         pending = self._pending[node] = _Pending()
         pending.timer = self._loop.call_later(timeout, self._failed, node, "timeout")
-        key = node.encode()
-        self._write(_wire.record(_wire.CONNECT, key, f"{entry.ip}:{entry.port}".encode()))
+        if entry is not None:
+            self._connect_to(node, entry.ip, entry.port)
+        else:  # a node of another host: ask the mapper there
+            pending.lookup = self._loop.create_task(self._ask_mapper(node, pending))
         return pending
+
+    def _connect_to(self, node: str, ip: str, port: int) -> None:
+        self._write(_wire.record(_wire.CONNECT, node.encode(), f"{ip}:{port}".encode()))
+
+    async def _ask_mapper(self, node: str, pending: _Pending) -> None:
+        found = await _portmap.locate(node)
+        if self._pending.get(node) is not pending:
+            return
+        pending.lookup = None
+        if found is None:
+            self._failed(node, "not_registered")
+        else:
+            self._connect_to(node, *found)
 
     def _failed(self, node: str, reason: str = "closed") -> None:
         pending = self._pending.pop(node, None)
@@ -293,6 +313,8 @@ class Transport:
         log.warning("dist_connect_failed", node=self.name, peer=node, reason=reason)
         if pending.timer is not None:
             pending.timer.cancel()
+        if pending.lookup is not None:
+            pending.lookup.cancel()
         if not self._closed:
             self._write(_wire.record(_wire.DISCONNECT, node.encode()))
         for w in pending.waiters:
@@ -360,36 +382,3 @@ class Transport:
                 self._handler.nodedown(node, "connection_closed")
         if not self._ready.done():
             self._ready.set_exception(RuntimeError("the gateway closed its socket"))
-
-
-async def _exited(loop: asyncio.AbstractEventLoop, proc: subprocess.Popen[bytes]) -> None:
-    """Wait, without blocking the loop, until `proc` has exited (and reap it)."""
-    try:
-        fd = os.pidfd_open(proc.pid)
-    except OSError:  # pragma: no cover - Linux before 5.3
-        while proc.poll() is None:
-            await asyncio.sleep(0.02)
-        return
-    try:
-        if proc.poll() is None:
-            done: asyncio.Future[None] = loop.create_future()
-
-            def readable() -> None:
-                if not done.done():
-                    done.set_result(None)
-
-            loop.add_reader(fd, readable)
-            try:
-                await done
-            finally:
-                loop.remove_reader(fd)
-        proc.wait()
-    finally:
-        os.close(fd)
-
-
-def _pythonpath() -> str:
-    """PYTHONPATH for the launcher: where this package was imported from, then the rest."""
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    rest = os.environ.get("PYTHONPATH")
-    return here + (os.pathsep + rest if rest else "")
