@@ -69,7 +69,7 @@ def spawn(fn: Any, *args: Any) -> Any:
     ``spawn(node, fn, *args)`` starts it on another node: `fn` is then named by its
     module and qualified name (the other node imports it), and the call is a coroutine
     whose result is the new pid (as it waits for that node's answer)."""
-    if fn.__class__ is not Atom and not isinstance(fn, str):
+    if type(fn) is not Atom and not isinstance(fn, str):
         return spawn_plain(current().sched, fn, args)
     return _spawn_on(current(), fn, args, False, False, 0)
 
@@ -131,11 +131,11 @@ def send(dest: Any, msg: Any) -> Any:
         node = _get_current().node
     except LookupError:
         node = current().node  # raises not_a_process
-    if dest.__class__ is Pid:
+    if type(dest) is Pid:
         e = dest.proc
         if e is None or e.node is not node:
             e = node.table.get(dest)
-        if e.__class__ is Process:  # Process.deliver, inlined: the hot path
+        if type(e) is Process:  # Process.deliver, inlined: the hot path
             if e.alive:
                 e.q.append(msg)
                 if e.recv_wait:
@@ -154,7 +154,7 @@ def send(dest: Any, msg: Any) -> Any:
         if e is not None:
             e.deliver(msg)  # type: ignore[attr-defined]
         return msg
-    if dest.__class__ is tuple and len(dest) == 2 and isinstance(dest[0], str) and isinstance(dest[1], str):
+    if type(dest) is tuple and len(dest) == 2 and isinstance(dest[0], str) and isinstance(dest[1], str):
         name, where = dest
         if where == node.name:  # {Name, node()} ! Msg: an unregistered name drops it, as Erlang
             e = node.resolve(name)
@@ -214,7 +214,7 @@ def link(target: Any) -> bool:
     if target == me.handle:
         return True
     other = _entity(me.node, target)
-    if other is None and target.__class__ is Pid and target.node != me.node.name:
+    if other is None and type(target) is Pid and target.node != me.node.name:
         return _link_remote(me, target)
     if other is None or not other.alive:
         if me.trap_exit:
@@ -250,7 +250,7 @@ def unlink(target: Any) -> bool:
     other = _entity(me.node, target)
     if other is not None:
         other.links.discard(me.handle)
-    elif was and target.__class__ is Pid and target.node != me.node.name and me.node.dist is not None:
+    elif was and type(target) is Pid and target.node != me.node.name and me.node.dist is not None:
         me.node.dist.unlink(me.handle, target)
     return True
 
@@ -277,7 +277,7 @@ def monitor(kind: Any, target: Any) -> Ref:
         obj = by_name = (Atom(target), Atom(node.name))
         h = node.names.get(target)
         proc = node.table.get(h) if h is not None else None
-    elif target.__class__ is tuple and len(target) == 2 and isinstance(target[0], str) and isinstance(target[1], str):
+    elif type(target) is tuple and len(target) == 2 and isinstance(target[0], str) and isinstance(target[1], str):
         obj = by_name = (Atom(target[0]), Atom(target[1]))
         if target[1] != node.name:
             return _monitor_remote(me, ref, by_name, by_name)
@@ -325,7 +325,7 @@ def demonitor(ref: Any, options: Any = ()) -> bool:
     # An active monitor has not fired, so no DOWN for it can be queued: flush scans the
     # mailbox only for a monitor that already fired (or never was).
     if not removed and "flush" in options:
-        me.extract(lambda m: m.__class__ is tuple and len(m) == 5 and m[0] == DOWN and m[1] == ref)
+        me.extract(lambda m: type(m) is tuple and len(m) == 5 and m[0] == DOWN and m[1] == ref)
     if "info" in options:
         return removed
     return True
@@ -353,7 +353,7 @@ def exit(target: Any, reason: Any = _NO_REASON) -> bool:
         other.exit_signal(me.handle, reason, False)
         if other is me and not me.alive:
             raise Exit(me.reason)
-    elif target.__class__ is Pid and target.node != me.node.name and me.node.dist is not None:
+    elif type(target) is Pid and target.node != me.node.name and me.node.dist is not None:
         me.node.dist.exit2(me.handle, target, reason)
     return True
 
@@ -361,7 +361,7 @@ def exit(target: Any, reason: Any = _NO_REASON) -> bool:
 def process_flag(flag: Any, value: Any) -> Any:
     """``erlang:process_flag/2``: only ``trap_exit`` is supported; returns the old value."""
     me = current()
-    if flag != "trap_exit" or value.__class__ is not bool:
+    if flag != "trap_exit" or type(value) is not bool:
         raise _badarg()
     old = me.trap_exit
     me.trap_exit = value
@@ -450,7 +450,7 @@ async def sleep(ms: Any) -> Atom:
     fut: asyncio.Future[None] = me.node.loop.create_future()
     if ms == "infinity":
         await fut
-    if ms.__class__ is not int or ms < 0:
+    if type(ms) is not int or ms < 0:
         raise _badarg()
     timer = Timer(me.node.loop, ms / 1000.0, _wake_sleeper, (fut,))
     try:

@@ -134,7 +134,7 @@ class Mailbox(Entity):
         ref = self.mark_ref
         if ref is not None and self.mark_pos > self.head:
             for p in patterns:
-                if p is ref or (p.__class__ is tuple and ref in p):
+                if p is ref or (type(p) is tuple and ref in p):
                     return self.mark_pos
         return self.head
 
@@ -240,7 +240,7 @@ def _expire(proc: Mailbox, expired: list[bool]) -> None:
 def _timeout_seconds(timeout: Any) -> float | None:
     if timeout is None or timeout == "infinity":
         return None
-    if timeout.__class__ is int or timeout.__class__ is float:
+    if type(timeout) is int or type(timeout) is float:
         if timeout >= 0:
             return float(timeout) / 1000.0
     raise ErlangError(Atom("timeout_value"))

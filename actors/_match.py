@@ -53,22 +53,35 @@ def matches(pattern: Any, msg: Any) -> bool:
     """Tell whether `msg` matches `pattern` (see the module docstring)."""
     if pattern is ANY:
         return True
-    cls = pattern.__class__
+    cls = type(pattern)
     if cls is tuple:
-        if not isinstance(msg, tuple) or len(msg) != len(pattern):
+        if not isinstance(msg, tuple):
             return False
-        for p, m in zip(pattern, msg):
+        t: tuple[Any, ...] = pattern
+        m_t: tuple[Any, ...] = msg
+        n = len(t)
+        if len(m_t) != n:
+            return False
+        for k in range(n):  # by index: no zip object, no pair per element
+            p = t[k]
             if p is ANY:
                 continue
-            if p.__class__ in PLAIN and m.__class__ is not bool:
-                if p is not m and p != m:  # the common case inline: an atom, a handle
+            m = m_t[k]
+            if p is m:  # the common case: the same atom, handle or pid object
+                continue
+            pc = type(p)
+            if pc is str or pc is Atom:  # a str pattern equals the atom of that name
+                if type(m) is bool or not _str_eq(p, m):
+                    return False
+            elif pc in PLAIN and type(m) is not bool:
+                if p != m:
                     return False
             elif not matches(p, m):
                 return False
         return True
     if cls is type:
         return isinstance(msg, pattern)
-    if cls is bool or msg.__class__ is bool:
+    if cls is bool or type(msg) is bool:
         return pattern is msg
     if callable(pattern) and not isinstance(pattern, (str, bytes, int, float, list, dict)):
         return bool(pattern(msg))
@@ -76,3 +89,8 @@ def matches(pattern: Any, msg: Any) -> bool:
         return bool(pattern == msg)
     except Exception:
         return False
+
+
+def _str_eq(p: str, m: Any) -> bool:
+    """A str pattern against an element: equal strings (an `Atom` is a str)."""
+    return isinstance(m, str) and p == m

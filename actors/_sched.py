@@ -137,7 +137,7 @@ class Scheduler:
         ``StopIteration`` that costs as much to catch in compiled code as the rest of a
         spawn. ``next`` drops the value returned: a body whose value matters stores it
         (`actors._spawn.keep_result`)."""
-        proc.coro = body.__await__() if body.__class__ is _CoroutineType else body
+        proc.coro = body.__await__() if type(body) is _CoroutineType else body
         self.wake(proc)
 
     def interrupt(self, proc: Process, exc: BaseException) -> None:

@@ -194,6 +194,6 @@ class Signals(Mailbox):
 
 def _remote(target: Any, here: str) -> bool:
     """Whether `target` (a pid or a ``(name, node)`` pair) is on another node."""
-    if target.__class__ is Pid:
+    if type(target) is Pid:
         return bool(target.node != here)
-    return target.__class__ is tuple and len(target) == 2 and target[1] != here
+    return type(target) is tuple and len(target) == 2 and target[1] != here

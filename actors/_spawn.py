@@ -64,7 +64,7 @@ def coroutine_of(proc: Process, fn: Any, args: tuple[Any, ...]) -> Any:
             coro = _run_in(context, fn, *args)
     except BaseException as e:  # e.g. wrong arity: the new process crashes, not the caller
         return _raise(e)
-    cls = coro.__class__
+    cls = type(coro)
     if cls is _CoroutineType or cls is _GeneratorType:
         return coro
     await_ = getattr(coro, "__await__", None)

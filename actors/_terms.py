@@ -130,7 +130,7 @@ class Pid:
 
     def __eq__(self, other: object) -> bool:
         return (
-            other.__class__ is Pid
+            type(other) is Pid
             and self.number == other.number
             and self.node == other.node
             and self.serial == other.serial
@@ -175,7 +175,7 @@ class Handle:
 
     def __eq__(self, other: object) -> bool:
         return (
-            other.__class__ is self.__class__
+            type(other) is type(self)
             and self.number == other.number
             and self.node == other.node
         )
