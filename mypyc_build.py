@@ -8,13 +8,19 @@ modules are compiled and for which sources (a hash of the three packages), so a 
 build is never used. Without a C compiler or the Python headers the manifest records the
 build as unavailable and the package runs pure Python (with one warning line). When they
 are present, a failed compilation is an error: the compiled build is then required.
+
+mypyc gives a compiled function only its signature as ``__doc__``; `keep_docstrings` writes
+each function's source docstring into the generated C before it is compiled, so ``help()``
+reads the same on both builds.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
+import re
 import shutil
 import sys
 import sysconfig
@@ -93,6 +99,85 @@ becomes a C field ``__thread``, a C keyword; and a native Node cannot be weakly 
 which actors._memory and gen_tcp._ranch_server do)."""
 
 
+def docstrings(paths: list[str]) -> dict[tuple[str, str | None, str], str]:
+    """The docstrings of the functions and methods in `paths`, by (module, class, name).
+
+    mypyc 2.4 gives a compiled function only its signature as ``__doc__``; `keep_docstrings`
+    gives it back its docstring, so ``help()`` reads the same on both builds."""
+    docs: dict[tuple[str, str | None, str], str] = {}
+    for path in paths:
+        module = path.removesuffix(".py").replace("/", ".")
+        tree = ast.parse((ROOT / path).read_text(), path)
+        for node in tree.body:
+            scopes: list[tuple[str | None, ast.AST]] = [(None, node)]
+            if isinstance(node, ast.ClassDef):
+                scopes = [(node.name, n) for n in node.body]
+            for cls, fn in scopes:
+                if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    doc = ast.get_docstring(fn)
+                    if doc:
+                        docs[(module, cls, fn.name)] = doc
+    return docs
+
+
+_DOC_SLOT = re.compile(
+    r'\(PyCFunction\)CPyPy_(\w+),(\s*METH_[A-Z_ |]*,\s*)PyDoc_STR\((NULL|"(?:[^"\\]|\\.)*")\)'
+)
+
+
+def _c_string(text: str) -> str:
+    """`text` as the body of a C string literal (UTF-8, escaped)."""
+    out = []
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        if ch == "\n":
+            out.append("\\n")
+        elif ch in '"\\?':
+            out.append("\\" + ch)
+        elif 32 <= byte < 127:
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:03o}")
+    return "".join(out)
+
+
+def keep_docstrings(c_files: list[str], docs: dict[tuple[str, str | None, str], str]) -> int:
+    """Put each compiled function's docstring back into the generated C, after the text
+    signature mypyc writes (the ``name(sig)\\n--\\n\\n`` form from which CPython reads
+    ``__text_signature__``); the number of functions given their docstring.
+
+    mypyc 2.4 is itself compiled, so its code generator cannot be patched: the C it wrote
+    is, before it is compiled. Functions are found by their C names, which mypyc's own
+    `NameGenerator` gives for the modules built together."""
+    from mypyc.namegen import NameGenerator
+
+    names = NameGenerator([[p.removesuffix(".py").replace("/", ".") for p in HOT]])
+    by_cname = {
+        names.private_name(module, name if cls is None else f"{cls}.{name}"): doc
+        for (module, cls, name), doc in docs.items()
+    }
+    done = 0
+
+    def fill(m: re.Match[str]) -> str:
+        nonlocal done
+        doc = by_cname.get(m.group(1))
+        if doc is None:
+            return m.group(0)
+        done += 1
+        sig, body = m.group(3), _c_string(doc)
+        if sig.endswith(body + '"'):  # already there (mypyc kept an unchanged file)
+            return m.group(0)
+        text = f'"{body}"' if sig == "NULL" else f'{sig[:-1]}{body}"'
+        return f"(PyCFunction)CPyPy_{m.group(1)},{m.group(2)}PyDoc_STR({text})"
+
+    for path in c_files:
+        source = Path(path).read_text()
+        changed = _DOC_SLOT.sub(fill, source)
+        if changed != source:
+            Path(path).write_text(changed)
+    return done
+
+
 def write_manifest(**fields: object) -> None:
     MANIFEST.parent.mkdir(parents=True, exist_ok=True)
     tmp = MANIFEST.with_suffix(".tmp")
@@ -142,6 +227,7 @@ def main() -> int:
     started, before = time.monotonic(), source_hash(ROOT)
     shutil.rmtree(BUILD_DIR / "lib", ignore_errors=True)
     extensions = mypycify(HOT, opt_level="3", target_dir=str(BUILD_DIR / "c"))
+    keep_docstrings([src for e in extensions for src in e.sources if src.endswith(".c")], docstrings(HOT))
     command = build_ext(Distribution({"ext_modules": extensions}))
     command.build_lib = str(BUILD_DIR / "lib")
     command.build_temp = str(BUILD_DIR / "temp")

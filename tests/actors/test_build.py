@@ -145,3 +145,31 @@ def test_version_names_the_build() -> None:
     assert out.endswith(f", Python {sys.version.split()[0]}\n")
     kind = "compiled (mypyc: " if _build.build.startswith("compiled") else "pure Python ("
     assert f", {kind}" in out
+
+
+def test_compiled_functions_keep_their_docstrings_and_signatures() -> None:
+    """``help()`` reads the same on both builds: a function or method of a compiled module
+    keeps its source docstring (mypyc alone gives it only its signature) and its
+    signature."""
+    import ast
+    import importlib
+    import inspect
+
+    import actors
+
+    root = Path(actors.__file__).parent.parent
+    for module, qualname in [
+        ("actors._api", "spawn"), ("actors._api", "send"), ("actors._api", "spawn_monitor"),
+        ("actors._spawn", "spawn_plain"), ("actors._sched", "Scheduler.start"),
+        ("ports._port", "PortActor.handover"),
+    ]:
+        fn: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            fn = getattr(fn, part)
+        tree: Any = ast.parse((root / (module.replace(".", "/") + ".py")).read_text())
+        owner, _, name = qualname.rpartition(".")
+        if owner:
+            tree = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner)
+        node = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name)
+        assert inspect.getdoc(fn) == ast.get_docstring(node), qualname
+        assert list(inspect.signature(fn).parameters), qualname
