@@ -112,6 +112,9 @@ def docstrings(paths: list[str]) -> dict[tuple[str, str | None, str], str]:
             scopes: list[tuple[str | None, ast.AST]] = [(None, node)]
             if isinstance(node, ast.ClassDef):
                 scopes = [(node.name, n) for n in node.body]
+                doc = ast.get_docstring(node)
+                if doc:  # a class: its C name is made as a module-level function's
+                    docs[(module, None, node.name)] = doc
             for cls, fn in scopes:
                 if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     doc = ast.get_docstring(fn)
@@ -120,8 +123,11 @@ def docstrings(paths: list[str]) -> dict[tuple[str, str | None, str], str]:
     return docs
 
 
-_DOC_SLOT = re.compile(
-    r'\(PyCFunction\)CPyPy_(\w+),(\s*METH_[A-Z_ |]*,\s*)PyDoc_STR\((NULL|"(?:[^"\\]|\\.)*")\)'
+_STRING = r'(NULL|"(?:[^"\\]|\\.)*")'
+_DOC_SLOT = re.compile(r"\(PyCFunction\)CPyPy_(\w+),(\s*METH_[A-Z_ |]*,\s*)PyDoc_STR\(" + _STRING + r"\)")
+_TYPE_DOC_SLOT = re.compile(
+    r"static PyTypeObject CPyType_(\w+)_template_ = \{((?:(?!\};).)*?\.tp_doc = )PyDoc_STR\(" + _STRING + r"\)",
+    re.DOTALL,
 )
 
 
@@ -144,7 +150,8 @@ def _c_string(text: str) -> str:
 def keep_docstrings(c_files: list[str], docs: dict[tuple[str, str | None, str], str]) -> int:
     """Put each compiled function's docstring back into the generated C, after the text
     signature mypyc writes (the ``name(sig)\\n--\\n\\n`` form from which CPython reads
-    ``__text_signature__``); the number of functions given their docstring.
+    ``__text_signature__``), and each class's into its type; the number of functions and
+    classes given their docstring.
 
     mypyc 2.4 is itself compiled, so its code generator cannot be patched: the C it wrote
     is, before it is compiled. Functions are found by their C names, which mypyc's own
@@ -158,21 +165,31 @@ def keep_docstrings(c_files: list[str], docs: dict[tuple[str, str | None, str], 
     }
     done = 0
 
-    def fill(m: re.Match[str]) -> str:
+    def with_doc(cname: str, sig: str) -> str | None:
+        """The C literal of the signature `sig` followed by the docstring of `cname`."""
         nonlocal done
-        doc = by_cname.get(m.group(1))
+        doc = by_cname.get(cname)
         if doc is None:
-            return m.group(0)
-        done += 1
-        sig, body = m.group(3), _c_string(doc)
+            return None
+        body = _c_string(doc)
         if sig.endswith(body + '"'):  # already there (mypyc kept an unchanged file)
+            return None
+        done += 1
+        return f'"{body}"' if sig == "NULL" else f'{sig[:-1]}{body}"'
+
+    def fill(m: re.Match[str]) -> str:
+        text = with_doc(m.group(1), m.group(3))
+        return m.group(0) if text is None else f"(PyCFunction)CPyPy_{m.group(1)},{m.group(2)}PyDoc_STR({text})"
+
+    def fill_type(m: re.Match[str]) -> str:
+        text = with_doc(m.group(1), m.group(3))
+        if text is None:
             return m.group(0)
-        text = f'"{body}"' if sig == "NULL" else f'{sig[:-1]}{body}"'
-        return f"(PyCFunction)CPyPy_{m.group(1)},{m.group(2)}PyDoc_STR({text})"
+        return f"static PyTypeObject CPyType_{m.group(1)}_template_ = {{{m.group(2)}PyDoc_STR({text})"
 
     for path in c_files:
         source = Path(path).read_text()
-        changed = _DOC_SLOT.sub(fill, source)
+        changed = _TYPE_DOC_SLOT.sub(fill_type, _DOC_SLOT.sub(fill, source))
         if changed != source:
             Path(path).write_text(changed)
     return done

@@ -148,8 +148,8 @@ def test_version_names_the_build() -> None:
 
 
 def test_compiled_functions_keep_their_docstrings_and_signatures() -> None:
-    """``help()`` reads the same on both builds: a function or method of a compiled module
-    keeps its source docstring (mypyc alone gives it only its signature) and its
+    """``help()`` reads the same on both builds: a function, method or class of a compiled
+    module keeps its source docstring (mypyc alone gives it only its signature) and its
     signature."""
     import ast
     import importlib
@@ -161,7 +161,7 @@ def test_compiled_functions_keep_their_docstrings_and_signatures() -> None:
     for module, qualname in [
         ("actors._api", "spawn"), ("actors._api", "send"), ("actors._api", "spawn_monitor"),
         ("actors._spawn", "spawn_plain"), ("actors._sched", "Scheduler.start"),
-        ("ports._port", "PortActor.handover"),
+        ("ports._port", "PortActor.handover"), ("actors._terms", "Pid"), ("ports._port", "Port"),
     ]:
         fn: Any = importlib.import_module(module)
         for part in qualname.split("."):
@@ -170,6 +170,7 @@ def test_compiled_functions_keep_their_docstrings_and_signatures() -> None:
         owner, _, name = qualname.rpartition(".")
         if owner:
             tree = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner)
-        node = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name)
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        node = next(n for n in tree.body if isinstance(n, kinds) and n.name == name)
         assert inspect.getdoc(fn) == ast.get_docstring(node), qualname
         assert list(inspect.signature(fn).parameters), qualname
