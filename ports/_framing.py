@@ -74,7 +74,7 @@ class PacketError(Exception):
 
 def packet_type(packet: Any) -> int:
     """The internal code of a packet type (``2``, ``"line"``, ...); badarg if unknown."""
-    if packet.__class__ is bool or not isinstance(packet, (int, str)):
+    if type(packet) is bool or not isinstance(packet, (int, str)):
         raise Badarg()
     code = _TYPES.get(packet)
     if code is None:

@@ -28,6 +28,7 @@ from ._framing import (
     PB1,
     PB2,
     PB4,
+    RAW,
     SSL_TLS,
     PacketError,
     fixed_length,
@@ -78,6 +79,9 @@ def decode_packet(type: Any, data: Any, options: Any = ()) -> tuple[Any, ...]:
     ``""`` (or ``b""`` for the ``_bin`` types); the ``[]`` of ``ssl_tls`` stays ``[]``.
     """
     code = packet_type(type)
+    no_options = (isinstance(options, list) or isinstance(options, tuple)) and not options
+    if code <= PB4 and no_options and isinstance(data, bytes):
+        return _fixed_no_options(code, data)  # the common call, without the general path
     if isinstance(data, bytes):
         d = data
     elif isinstance(data, (bytearray, memoryview)):
@@ -129,6 +133,30 @@ def decode_packet(type: Any, data: Any, options: Any = ()) -> tuple[Any, ...]:
 
 
 _HEADER_SIZE: Final = {PB1: 1, PB2: 2, PB4: 4}
+
+
+def _fixed_no_options(code: int, d: bytes) -> tuple[Any, ...]:
+    """`decode_packet` for raw, 1, 2 and 4 with no options: one length read inline."""
+    n = len(d)
+    if code == PB2:
+        if n < 2:
+            return (_MORE, _UNDEFINED)
+        size = 2 + (d[0] << 8 | d[1])
+        if size > n:
+            return (_MORE, size)
+        return (_OK, d[2:size], d[size:])
+    if code == RAW:
+        if n == 0:
+            return (_MORE, _UNDEFINED)
+        return (_OK, d, b"")
+    size = fixed_length(code, d, 0, n, 0)
+    if size < 0:
+        return (_ERROR, _INVALID)
+    if size == 0:
+        return (_MORE, _UNDEFINED)
+    if size > n:
+        return (_MORE, size)
+    return (_OK, packet_body(code, d[:size]), d[size:])
 
 
 def encode_packet(packet: Any, data: bytes) -> list[bytes]:
