@@ -15,7 +15,11 @@ binary (its best case: every packet is a zero-copy sub-binary), switching from
 ``http_bin`` to ``httph_bin`` after each request line as the inet driver does.
 
 Prints packets/s for each and how many times slower than Erlang each Python path is
-(``2.0x``: twice Erlang's time). Run with ``python tests/bench/bench_packet.py`` or
+(``2.0x``: twice Erlang's time).
+
+Then ``ports.decode_packet`` per call, one packet and nothing after it, for ``2``, ``raw``
+and ``line``, beside ``erlang:decode_packet/3`` looped over the same binary in the same
+run (target: within 4x Erlang's per-call time). Run with ``python tests/bench/bench_packet.py`` or
 ``python -m tests.bench packet``.
 """
 
@@ -67,6 +71,54 @@ next_type(http_bin, http_eoh, _) -> http_bin;
 next_type(http_bin, {http_request, _, _, _}, _) -> httph_bin;
 next_type(_, _, Type) -> Type.
 """
+
+
+PER_CALL = 500_000
+PER_CALL_CASES: list[tuple[Any, bytes]] = [(2, b"\x00\x05hello"), ("raw", b"hello"), ("line", b"hello world\n")]
+TARGET_PER_CALL = 4.0
+
+ERLANG_PER_CALL = r"""
+-mode(compile).
+main([In, Out]) ->
+    {N, Cases} = binary_to_term(element(2, file:read_file(In))),
+    Results = [{T, lists:min([time(T, B, N) || _ <- lists:seq(1, 5)])} || {T, B} <- Cases],
+    ok = file:write_file(Out, term_to_binary(Results)).
+
+time(T, B, N) ->
+    T0 = erlang:monotonic_time(nanosecond),
+    ok = loop(T, B, N),
+    (erlang:monotonic_time(nanosecond) - T0) / N.
+
+loop(_, _, 0) -> ok;
+loop(T, B, N) -> {ok, _, _} = erlang:decode_packet(T, B, []), loop(T, B, N - 1).
+"""
+
+
+def python_per_call(ptype: Any, data: bytes, n: int = PER_CALL) -> float:
+    """Best-of-REPEAT nanoseconds per ``ports.decode_packet(ptype, data, [])``."""
+    from ports import decode_packet
+
+    best = float("inf")
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            decode_packet(ptype, data, [])
+        best = min(best, time.perf_counter() - t0)
+    return best / n * 1e9
+
+
+def per_call() -> None:
+    erlang: dict[str, float] = {}
+    if erlang_available():
+        payload = (PER_CALL, [(Atom(t) if isinstance(t, str) else t, b) for t, b in PER_CALL_CASES])
+        erlang = {str(t): ns for t, ns in binary_to_term(run_escript(ERLANG_PER_CALL, term_to_binary(payload)))}
+    print(f"\n{'decode_packet per call':<24}{'erlang ns':>10}{'ours ns':>9}{'slower':>8}")
+    for ptype, data in PER_CALL_CASES:
+        ours = python_per_call(ptype, data)
+        theirs = erlang.get(str(ptype))
+        ratio = f"{ours / theirs:>7.1f}x" if theirs else f"{'-':>8}"
+        print(f"{str(ptype):<24}{theirs or 0:>10.1f}{ours:>9.1f}{ratio}")
+    print(f"(target: within {TARGET_PER_CALL:.0f}x Erlang's time per call)")
 
 
 def packet2_stream(size: int) -> bytes:
@@ -161,6 +213,7 @@ def main() -> None:
             else:
                 line += f"{'-':>8}"
         print(line)
+    per_call()
 
 
 if __name__ == "__main__":
