@@ -80,8 +80,12 @@ def decode_packet(type: Any, data: Any, options: Any = ()) -> tuple[Any, ...]:
     """
     code = packet_type(type)
     no_options = (isinstance(options, list) or isinstance(options, tuple)) and not options
-    if code <= PB4 and no_options and isinstance(data, bytes):
-        return _fixed_no_options(code, data)  # the common call, without the general path
+    if no_options and isinstance(data, bytes):  # the common calls, without the general path
+        if code <= PB4:
+            return _fixed_no_options(code, data)
+        if code == LINE:
+            end = data.find(b"\n") + 1
+            return (_OK, data[:end], data[end:]) if end else (_MORE, _UNDEFINED)
     if isinstance(data, bytes):
         d = data
     elif isinstance(data, (bytearray, memoryview)):
