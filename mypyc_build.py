@@ -47,6 +47,7 @@ HOT = [
     "actors/_process.py",
     "actors/_api.py",
     "actors/_gen_call.py",
+    "actors/_gen_loop.py",
     "actors/_match.py",
     "ports/_framing.py",
     "ports/_decoder.py",
