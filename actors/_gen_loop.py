@@ -18,12 +18,13 @@ import structlog
 from . import proc_lib
 from ._api import register, whereis
 from ._entity import Exit
-from ._gen_call import ALIAS, CALL, CAST, SYSTEM, _reply_to
+from ._gen_call import ALIAS, CALL, CAST, COMPILED, SYSTEM, _reply_to, yield_
 from ._gen_system import NO_STOP, handle_system
 from ._match import TIMEOUT
 from ._process import Process, current
 from ._report import report_error, safe_repr
 from ._terms import Atom, ErlangError, Pid
+from ._sched import SUSPEND
 from ._yield import suspend
 from .atoms import ERROR, EXIT, IGNORE, INFINITY, NORMAL, OK, SHUTDOWN, UNDEFINED
 from .atoms import TIMEOUT as TIMEOUT_ATOM
@@ -173,7 +174,10 @@ async def loop(module: Any, state: Any, parent: Any, timeout: Any) -> None:
                 if h >= n:
                     me.recv_wait = True
                     try:
-                        await suspend()  # a message (or a kill) wakes the process
+                        if COMPILED:  # a message (or a kill) wakes the process
+                            await yield_(SUSPEND)
+                        else:
+                            await suspend()
                     finally:
                         me.recv_wait = False
                     continue
