@@ -34,6 +34,7 @@ _CALL_FN: Final = Atom("call")
 _TERMINATE: Final = Atom("terminate")
 _DEFAULT: Final = object()
 _FLUSH: Final = ["flush"]
+_next: Final = next  # compiled, a C static; `next` would be looked up in builtins
 
 
 def _exit(reason: Any) -> ErlangError:
@@ -125,7 +126,7 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
         return await _call_other(me, pid, server, request, timeout, ms)
     # monitor, mark, send: `actors.monitor` and `actors.send` inlined
     node: Any = me.node
-    ref = Ref(node.name, next(node._refs))  # `Node.make_ref`, inlined
+    ref = Ref(node.name, _next(node._refs))  # `Node.make_ref`, inlined
     mons = me._monitors
     if mons is None:
         mons = me._monitors = {}

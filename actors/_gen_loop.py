@@ -26,13 +26,15 @@ from ._report import report_error, safe_repr
 from ._terms import Atom, ErlangError, Pid
 from ._sched import SUSPEND
 from ._yield import suspend
-from .atoms import ERROR, EXIT, IGNORE, INFINITY, NORMAL, OK, SHUTDOWN, UNDEFINED
+from .atoms import ERROR, EXIT, IGNORE, NORMAL, OK, SHUTDOWN, UNDEFINED
+from .atoms import INFINITY as _INFINITY
 from .atoms import TIMEOUT as TIMEOUT_ATOM
 
 __all__ = ["init_it", "loop", "apply", "is_normal", "reason_of", "UNDEF"]
 
 UNDEF: Final = Atom("undef")
 _HIBERNATE: Final = Atom("hibernate")
+INFINITY: Final = _INFINITY  # compiled, a final name is a C static; an imported one a dict lookup
 _BAD_RETURN: Final = Atom("bad_return_value")
 _DEFAULT: Final = object()
 
