@@ -10,6 +10,7 @@ not there yet does the caller wait in an ordinary selective receive with its tim
 
 from __future__ import annotations
 
+import types
 from typing import Any, Awaitable, Final, Generator
 from typing import cast as _cast
 
@@ -41,10 +42,6 @@ def _exit(reason: Any) -> ErlangError:
     return ErlangError(reason, "exit")
 
 
-COMPILED: Final = not __file__.endswith(".py")
-"""Whether this module runs compiled: compiled code awaits `yield_` rather than the
-interpreted generators of `actors._yield` (in pure Python those are the cheaper)."""
-
 _get_current: Final = _current.get
 
 
@@ -58,6 +55,12 @@ def yield_(value: Any) -> Awaitable[Any]:
 
 def _once(value: Any) -> Generator[Any, None, None]:
     yield value
+
+
+COMPILED: Final = type(_once) is not types.FunctionType
+"""Whether this module runs compiled: compiled code awaits `yield_` rather than the
+interpreted generators of `actors._yield` (in pure Python those are the cheaper, and
+only compiled code can await a plain generator)."""
 
 
 def whereis_server(server: Any) -> Any:

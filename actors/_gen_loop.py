@@ -76,6 +76,10 @@ def _callback(module: Any, name: str) -> Any:
     return fn
 
 
+_COMPILED: Final = COMPILED and type(is_normal) is not types.FunctionType
+"""Whether both this module and `yield_` run compiled (only compiled code awaits it)."""
+
+
 # -- starting ---------------------------------------------------------------------------
 
 
@@ -176,7 +180,7 @@ async def loop(module: Any, state: Any, parent: Any, timeout: Any) -> None:
                 if h >= n:
                     me.recv_wait = True
                     try:
-                        if COMPILED:  # a message (or a kill) wakes the process
+                        if _COMPILED:  # a message (or a kill) wakes the process
                             await yield_(SUSPEND)
                         else:
                             await suspend()
