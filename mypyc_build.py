@@ -54,6 +54,7 @@ HOT = [
     "actors/_spawn.py",
     "actors/_api.py",
     "actors/_gen_call.py",
+    "actors/_gen_loop.py",
     "actors/_match.py",
     "ports/_framing.py",
     "ports/_decoder.py",

@@ -10,14 +10,16 @@ not there yet does the caller wait in an ordinary selective receive with its tim
 
 from __future__ import annotations
 
-from typing import Any, Final
+import types
+from typing import Any, Awaitable, Final, Generator
+from typing import cast as _cast
 
 from . import global_registry
 from ._api import demonitor, monitor, receive, self, send, whereis
 from ._entity import Exit
 from ._match import ANY, TIMEOUT
-from ._process import _get_current, current
-from ._terms import Atom, Badarg, ErlangError, Pid
+from ._process import Process, _get_current, current
+from ._terms import Atom, Badarg, ErlangError, Pid, Ref
 from ._yield import step
 from .atoms import DOWN, FUNCTION_CLAUSE, INFINITY, NOPROC, NORMAL, OK, PROCESS
 from .atoms import TIMEOUT as TIMEOUT_ATOM
@@ -33,11 +35,29 @@ _CALL_FN: Final = Atom("call")
 _TERMINATE: Final = Atom("terminate")
 _DEFAULT: Final = object()
 _FLUSH: Final = ["flush"]
+_next: Final = next  # compiled, a C static; `next` would be looked up in builtins
 
 
 def _exit(reason: Any) -> ErlangError:
     return ErlangError(reason, "exit")
 
+
+def yield_(value: Any) -> Awaitable[Any]:
+    """One yield of `value` to the scheduler (None: to the back of the run queue;
+    `SUSPEND`: until woken), as ``actors._yield``'s generators, for compiled code: a
+    compiled generator costs less to make and step there than an interpreted one
+    (compiled code awaits any iterator; it finishes without raising StopIteration)."""
+    return _cast(Awaitable[Any], _once(value))
+
+
+def _once(value: Any) -> Generator[Any, None, None]:
+    yield value
+
+
+COMPILED: Final = type(_once) is not types.FunctionType
+"""Whether this module runs compiled: compiled code awaits `yield_` rather than the
+interpreted generators of `actors._yield` (in pure Python those are the cheaper, and
+only compiled code can await a plain generator)."""
 
 
 def whereis_server(server: Any) -> Any:
@@ -45,15 +65,15 @@ def whereis_server(server: Any) -> Any:
     ``(name, node)`` of this node, ``("global", name)`` or ``("via", module, name)``;
     None when there is no such process; `Badarg` for anything else. ``(name, node)`` of
     another node stays as it is: that node resolves the name when the message arrives."""
-    if server.__class__ is Pid:
+    if type(server) is Pid:
         return server
-    if server.__class__ is tuple and len(server) == 3 and server[0] == "via":
+    if type(server) is tuple and len(server) == 3 and server[0] == "via":
         pid = server[1].whereis_name(server[2])
-        return pid if pid.__class__ is Pid else None
-    if server.__class__ is tuple and len(server) == 2:
+        return pid if type(pid) is Pid else None
+    if type(server) is tuple and len(server) == 2:
         if server[0] == "global":
             pid = global_registry.whereis_name(server[1])
-            return pid if pid.__class__ is Pid else None
+            return pid if type(pid) is Pid else None
         if server[0] == "local":
             server = server[1]
         elif server[1] == current().node.name:
@@ -64,7 +84,7 @@ def whereis_server(server: Any) -> Any:
             return None
     if isinstance(server, str):
         pid = whereis(server)
-        return pid if pid.__class__ is Pid else None
+        return pid if type(pid) is Pid else None
     raise Badarg()
 
 
@@ -79,25 +99,34 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
     ``("calling_self", ...)``, ``("function_clause", ...)`` for a bad timeout (Erlang's
     first element is ``{function_clause, Stack}``). As in Erlang, the argument list has no timeout when the
     call gave none. No monitor, ``DOWN`` or late reply is left behind."""
-    ms = 5000 if timeout is _DEFAULT else timeout
-    if not ((ms.__class__ is int or ms.__class__ is float) and ms >= 0) and ms != INFINITY:
-        raise _exit((FUNCTION_CLAUSE, _mfa(server, request, timeout)))
-    pid = server if server.__class__ is Pid else whereis_server(server)
-    if pid is None:
-        raise _exit((NOPROC, _mfa(server, request, timeout)))
+    ms: Any = 5000
+    if timeout is not _DEFAULT:
+        ms = timeout
+        if not ((type(ms) is int or type(ms) is float) and ms >= 0) and ms != INFINITY:
+            raise _exit((FUNCTION_CLAUSE, _mfa(server, request, timeout)))
+    local = True
+    if type(server) is Pid:
+        pid: Any = server
+    else:
+        pid = whereis_server(server)
+        if pid is None:
+            raise _exit((NOPROC, _mfa(server, request, timeout)))
+        local = type(pid) is Pid  # else (name, node) of another node
     try:
         me = _get_current()
     except LookupError:
         me = current()  # raises not_a_process
-    if pid.__class__ is not Pid:  # (name, node) of another node
+    if not local:
         return await _call_other(me, pid, server, request, timeout, ms)
-    proc = pid.proc  # the live local process, or None
+    target: Pid = pid
+    proc: Process | None = target.proc  # the live local process, or None
     if proc is me:
         raise _exit((Atom("calling_self"), _mfa(server, request, timeout)))
     if proc is None or not proc.alive or proc.node is not me.node:
         return await _call_other(me, pid, server, request, timeout, ms)
     # monitor, mark, send: `actors.monitor` and `actors.send` inlined
-    ref = me.node.make_ref()
+    sched = me.sched
+    ref = Ref(sched.name, _next(sched.refs))  # `Node.make_ref`, inlined
     mons = me._monitors
     if mons is None:
         mons = me._monitors = {}
@@ -116,10 +145,13 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
         proc.sched.wake(proc)
     msg: Any = None
     if ms != 0:  # Erlang's `after 0` looks once, before the server could run
-        await step()
+        if COMPILED:
+            await yield_(None)
+        else:
+            await step()
         if me.q is q and pos < len(q):
             m = q[pos]
-            if m.__class__ is tuple and m[0] is ref and len(m) == 2:
+            if type(m) is tuple and m[0] is ref and len(m) == 2:
                 if pos == me.head and pos + 1 == len(q):  # the only message: `_take`, inlined
                     msg = m
                     q.clear()
@@ -134,12 +166,17 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
         if msg[0] is not ref:
             raise _exit((msg[4], _mfa(server, request, timeout)))
     # demonitor: an active monitor has no DOWN queued; one that fired after the reply has
-    if mons.pop(ref, None) is not None:
+    try:
+        del mons[ref]
+    except KeyError:
+        demonitor(ref, _FLUSH)
+    else:
         watchers = proc._monitored_by
         if watchers:
-            watchers.pop(ref, None)
-    else:
-        demonitor(ref, _FLUSH)
+            try:
+                del watchers[ref]
+            except KeyError:
+                pass
     return msg[1]
 
 
@@ -166,7 +203,7 @@ def _mfa(server: Any, request: Any, timeout: Any) -> tuple[Atom, Atom, list[Any]
 def cast(server: Any, msg: Any) -> Atom:
     """``gen_server:cast/2``: send `msg` to ``handle_cast``; ``ok`` even when there is
     no such server."""
-    if server.__class__ is tuple and (len(server) == 3 and server[0] == "via" or len(server) == 2 and server[0] == "global"):
+    if type(server) is tuple and (len(server) == 3 and server[0] == "via" or len(server) == 2 and server[0] == "global"):
         module = global_registry if len(server) == 2 else server[1]
         try:  # as OTP: the module's send, its failure ignored
             module.send(server[-1], (CAST, msg))
@@ -191,7 +228,7 @@ def reply(from_: Any, reply: Any) -> Atom:
 
 def _reply_to(from_: Any, reply: Any) -> None:
     tag = from_[1]
-    if tag.__class__ is list and len(tag) == 2 and tag[0] == ALIAS:
+    if type(tag) is list and len(tag) == 2 and tag[0] == ALIAS:
         ref = tag[1]
         proc = from_[0].proc  # the live local process, or None (another node's)
         if proc is None and from_[0].node != current().node.name:

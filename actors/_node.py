@@ -84,7 +84,7 @@ class Node:
         self._refs = itertools.count(0x1F2E3D4C << 40 | 1)
         self._port_ids = itertools.count(1)
         self.timers = Timers(self.loop, self.make_ref, self._deliver_timed)
-        self.sched = Scheduler(self.loop, finish, self, self.table, self._pids, self.timers.by_dest)
+        self.sched = Scheduler(self.loop, finish, self, self.table, self._pids, self._refs, self.timers.by_dest)
         self.shutdown_hooks: list[Callable[[Node], None]] = []
         self.exit_signals = ExitSignals()
         self._thread: threading.Thread | None = None

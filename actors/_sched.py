@@ -94,7 +94,7 @@ class uninterruptible:
 class Scheduler:
     """The run queue of one node's processes."""
 
-    __slots__ = ("loop", "runq", "scheduled", "running", "finish", "node", "name", "table", "pids", "timed")
+    __slots__ = ("loop", "runq", "scheduled", "running", "finish", "node", "name", "table", "pids", "refs", "timed")
 
     def __init__(
         self,
@@ -103,6 +103,7 @@ class Scheduler:
         node: Any,
         table: dict[Any, Any],
         pids: Iterator[int],
+        refs: Iterator[int],
         timed: dict[Any, Any],
     ) -> None:
         self.loop = loop
@@ -111,11 +112,12 @@ class Scheduler:
         self.running: Process | None = None
         # what starting and ending a process needs of its node (actors._spawn), here where
         # compiled code reads it directly: the node, its name, its table of entities, its
-        # pid counter, and its timers' index by destination pid
+        # pid and ref counters, and its timers' index by destination pid
         self.node = node
         self.name: str = node.name
         self.table = table
         self.pids = pids
+        self.refs = refs
         self.timed = timed
         self.finish = finish  # finish(proc, exc): a process's body ended (exc None: it returned)
 

@@ -163,3 +163,42 @@ async def test_a_caller_killed_while_waiting_leaves_no_monitor_on_the_server() -
     actors.send(pid, "go")
     assert await gen_server.call(pid, "get") == 0
     await stop(pid)
+
+
+class Sleepy:
+    """Hibernates after init and after every callback."""
+
+    def init(self, n: Any) -> Any:
+        return ("ok", n, "hibernate")
+
+    def handle_call(self, req: Any, from_: Any, n: Any) -> Any:
+        if req == "inc":
+            return ("reply", "ok", n + 1, "hibernate")
+        return ("reply", n, n, "hibernate")
+
+    def handle_cast(self, msg: Any, n: Any) -> Any:
+        return ("noreply", n + msg, "hibernate")
+
+
+async def test_a_hibernating_server_serves_every_message() -> None:
+    """{ok, 0, hibernate}, {reply, R, S, hibernate} and {noreply, S, hibernate}: a
+    hibernated server wakes for each message (Erlang: get gives 0, then 11 after an inc
+    call and a cast of 10)."""
+    ok, pid = await gen_server.start(Sleepy(), 0)
+    assert ok == "ok"
+    assert await gen_server.call(pid, "get") == 0
+    assert await gen_server.call(pid, "inc") == "ok"
+    gen_server.cast(pid, 10)
+    assert await gen_server.call(pid, "get") == 11
+    clean(pid)
+    await stop(pid)
+
+
+async def test_a_hand_made_call_with_a_pid_and_ref_gets_its_reply() -> None:
+    """A ``$gen_call`` sent by hand with an old-style From ``{self(), Ref}`` (no alias):
+    Erlang's server answers ``{Ref, Reply}`` with a plain send."""
+    pid = await busy()
+    ref = actors.make_ref()
+    actors.send(pid, ("$gen_call", (actors.self(), ref), "get"))
+    assert await assert_receive((ref, ANY)) == (ref, 0)
+    await stop(pid)
