@@ -171,7 +171,7 @@ class Handle:
     def __init__(self, node: str, number: int) -> None:
         self.node = node
         self.number = number
-        self._hash = hash((type(self), node, number))
+        self._hash = hash(node) ^ hash(number)  # no tuple: a ref is made on every call
 
     def __eq__(self, other: object) -> bool:
         return (
