@@ -17,6 +17,7 @@ from actors import Badarg
 
 from ._framing import (
     BIN_TYPES,
+    COMPILED,
     EMSGSIZE,
     HEADER_TYPES,
     HTTP_TYPES,
@@ -29,6 +30,7 @@ from ._framing import (
     RAW,
     SSL_TLS,
     PacketError,
+    find_byte,
     fixed_length,
     line_length,
     packet_body,
@@ -226,7 +228,8 @@ class PacketDecoder:
                     self._pos = stop
                     return d[h:stop]
         elif code == LINE:
-            i = d.find(self._delim, pos + self._scan, pos + self._window)
+            start, end = pos + self._scan, pos + self._window
+            i = find_byte(d, self._delim, start, end) if COMPILED else d.find(self._delim, start, end)
             if i >= 0:
                 i += 1
                 self._pos = i

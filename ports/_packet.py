@@ -22,6 +22,7 @@ from actors import Atom, Badarg
 from ._decoder import PacketDecoder
 from ._framing import (
     BIN_TYPES,
+    COMPILED,
     HEADER_TYPES,
     HTTP_TYPES,
     LINE,
@@ -31,6 +32,7 @@ from ._framing import (
     RAW,
     SSL_TLS,
     PacketError,
+    find_byte,
     fixed_length,
     line_length,
     packet_body,
@@ -84,7 +86,7 @@ def decode_packet(type: Any, data: Any, options: Any = ()) -> tuple[Any, ...]:
         if code <= PB4:
             return _fixed_no_options(code, data)
         if code == LINE:
-            end = data.find(b"\n") + 1
+            end = (find_byte(data, 10, 0, len(data)) if COMPILED else data.find(b"\n")) + 1
             return (_OK, data[:end], data[end:]) if end else (_MORE, _UNDEFINED)
     if isinstance(data, bytes):
         d = data
