@@ -45,7 +45,7 @@ TIMEOUT: Final = _Timeout()
 """What `receive` returns when its timeout passes (it is falsy)."""
 
 
-PLAIN: set[type] = {str, Atom, int, float, bytes, Pid, Ref}
+PLAIN: Final[set[type]] = {str, Atom, int, float, bytes, Pid, Ref}
 """Classes whose patterns match by plain equality (handle types add themselves)."""
 
 
@@ -53,22 +53,24 @@ def matches(pattern: Any, msg: Any) -> bool:
     """Tell whether `msg` matches `pattern` (see the module docstring)."""
     if pattern is ANY:
         return True
-    cls = pattern.__class__
-    if cls is tuple:
+    if type(pattern) is tuple:
         if not isinstance(msg, tuple) or len(msg) != len(pattern):
             return False
-        for p, m in zip(pattern, msg):
+        for i in range(len(pattern)):  # (indexing: cheaper than zip once compiled)
+            p = pattern[i]
+            m = msg[i]
             if p is ANY:
                 continue
-            if p.__class__ in PLAIN and m.__class__ is not bool:
+            if type(p) in PLAIN and type(m) is not bool:
                 if p is not m and p != m:  # the common case inline: an atom, a handle
                     return False
             elif not matches(p, m):
                 return False
         return True
+    cls = type(pattern)
     if cls is type:
         return isinstance(msg, pattern)
-    if cls is bool or msg.__class__ is bool:
+    if cls is bool or type(msg) is bool:
         return pattern is msg
     if callable(pattern) and not isinstance(pattern, (str, bytes, int, float, list, dict)):
         return bool(pattern(msg))

@@ -11,6 +11,7 @@ Where a packet ends is decided by `ports._framing`; HTTP lines are parsed by `po
 
 from __future__ import annotations
 
+from types import FunctionType
 from typing import Any, Final
 
 from actors import Badarg
@@ -43,6 +44,34 @@ from ._http import PARSED, http_length, parse_http
 __all__ = ["PacketDecoder"]
 
 _SP_TAB: Final = (32, 9)
+
+
+_SCAN: Final = 64
+"""Compiled, a line end is looked for byte by byte in the first `_SCAN` bytes (a short
+header line costs less so than a call of ``bytes.find``), then with ``bytes.find``."""
+
+
+def _probe() -> None:
+    """Its type tells whether this module runs compiled (`_COMPILED`)."""
+
+
+_COMPILED: Final = not isinstance(_probe, FunctionType)
+
+
+def _newline(d: bytes, start: int) -> int:
+    """``d.find(b"\\n", start)``."""
+    if _COMPILED:
+        n = len(d)
+        stop = start + _SCAN if start + _SCAN < n else n
+        k = start
+        while k < stop:
+            if d[k] == 10:
+                return k
+            k += 1
+        if stop == n:
+            return -1
+        start = stop
+    return d.find(b"\n", start)
 
 
 class PacketDecoder:
@@ -145,7 +174,7 @@ class PacketDecoder:
         """Append bytes read from the socket (not copied when they are ``bytes``)."""
         if not data:
             return
-        chunk = data if data.__class__ is bytes else bytes(data)
+        chunk = data if type(data) is bytes else bytes(data)
         if self._pos >= len(self._buf) and not self._chunks:
             self._buf = chunk
             self._pos = 0
@@ -247,7 +276,7 @@ class PacketDecoder:
             # space or tab (an empty line ending the buffer is whole); a line seen lately
             # comes parsed from `_http`'s cache.
             state = 1 if code in HEADER_TYPES else self._state
-            i = d.find(b"\n", pos + self._scan)  # (bytes.find is slower with the int 10)
+            i = _newline(d, pos + self._scan)
             if i >= 0:
                 j = i + 1
                 plen = j - pos
