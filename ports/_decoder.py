@@ -59,19 +59,17 @@ _COMPILED: Final = not isinstance(_probe, FunctionType)
 
 
 def _newline(d: bytes, start: int) -> int:
-    """``d.find(b"\\n", start)``."""
-    if _COMPILED:
-        n = len(d)
-        stop = start + _SCAN if start + _SCAN < n else n
-        k = start
-        while k < stop:
-            if d[k] == 10:
-                return k
-            k += 1
-        if stop == n:
-            return -1
-        start = stop
-    return d.find(b"\n", start)
+    """``d.find(b"\\n", start)``, the compiled way (see `_SCAN`)."""
+    n = len(d)
+    stop = start + _SCAN if start + _SCAN < n else n
+    k = start
+    while k < stop:
+        if d[k] == 10:
+            return k
+        k += 1
+    if stop == n:
+        return -1
+    return d.find(b"\n", stop)
 
 
 class PacketDecoder:
@@ -276,7 +274,7 @@ class PacketDecoder:
             # space or tab (an empty line ending the buffer is whole); a line seen lately
             # comes parsed from `_http`'s cache.
             state = 1 if code in HEADER_TYPES else self._state
-            i = _newline(d, pos + self._scan)
+            i = _newline(d, pos + self._scan) if _COMPILED else d.find(b"\n", pos + self._scan)
             if i >= 0:
                 j = i + 1
                 plen = j - pos

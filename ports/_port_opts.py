@@ -35,6 +35,8 @@ from ._options import getopts as _getopts
 __all__ = ["setopts", "setopts_here", "getopts", "socket_setopts", "socket_getopts"]
 
 _STRS: Final = (str, Atom)
+_ONCE: Final = ONCE  # (compiled, a module's own Final is a C static: no dict lookup)
+_OK: Final = OK
 _LEFT_OUT: Final = frozenset({"high_watermark", "high_msgq_watermark", "low_msgq_watermark", "backlog", "ip"})
 _UNREADABLE: Final = frozenset({"port", "binary", "list"})
 _UNCHECKED: Final = frozenset(
@@ -72,6 +74,13 @@ def setopts_here(s: Any, options: Any) -> Any:
     if type(s) is Port:
         p = s.actor
         if p is not None and p.node is current().node:
+            if type(p) is TcpSocket and type(options) is list and len(options) == 1:
+                opt = options[0]  # ("active", once): `setopts`' hot path, one call less
+                if type(opt) is tuple and len(opt) == 2 and opt[0] == "active":
+                    value = opt[1]
+                    if type(value) in _STRS and value == "once":
+                        p.activate(_ONCE)
+                        return _OK
             return setopts(p, options)  # type: ignore[arg-type]
     return None
 
@@ -91,8 +100,8 @@ def setopts(p: TcpSocket | TcpListen | None, options: Any) -> Any:
         if type(opt) is tuple and len(opt) == 2 and opt[0] == "active":
             value = opt[1]
             if value is True or value is False or (type(value) in _STRS and value == "once"):
-                p.activate(ONCE if value is not True and value is not False else value)
-                return OK
+                p.activate(_ONCE if value is not True and value is not False else value)
+                return _OK
     changes = parse_setopts(options, isinstance(p, TcpListen))
     if p is None:
         return E_EINVAL

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from actors import Atom, Badarg
 from ports import decode_packet as exported_decode_packet
+from ports import _decoder
 from ports._packet import (
     PacketDecoder,
     PacketError,
@@ -304,6 +305,34 @@ def test_decoder_http_keeps_state_like_inet(ptype: str, split: str) -> None:
         assert decoder.take() == expected
         decoder.feed(b"\r\n")
         assert decoder.next() == ("http_request", A("DELETE"), ("abs_path", b"/x" if binary else "/x"), (1, 1))
+
+
+@pytest.mark.parametrize("value_len", [0, 40, *range(50, 60), 130, 1000])
+@pytest.mark.parametrize("at", [0, 7])
+def test_decoder_http_finds_line_ends_on_either_side_of_its_scan(
+    value_len: int, at: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Header lines of every length around the decoder's byte-by-byte scan window (64
+    bytes, then bytes.find) give the packets decode_packet gives, fed whole, with bytes
+    before the line, or byte by byte. (Interpreted, the scan is switched on here; compiled,
+    it always runs.)"""
+    monkeypatch.setattr(_decoder, "_COMPILED", True)
+    head = b"GET / HTTP/1.1\r\nHost: h\r\n"
+    line = b"X-Long: " + b"v" * value_len + b"\r\n"
+    stream = head + line + line[:-2] + b"\n" + b"\r\n"
+    expected = http_reference(stream, True)
+    assert len(expected) == 5 and expected[-1] == "http_eoh"
+    assert expected[2][4] == b"v" * value_len  # the line went as one header
+    whole = PacketDecoder("http_bin")
+    whole.feed(stream[:at])
+    whole.feed(stream[at:])
+    assert drain(whole) == expected
+    by_byte = PacketDecoder("http_bin")
+    out = []
+    for i in range(len(stream)):
+        by_byte.feed(stream[i : i + 1])
+        out.extend(drain(by_byte))
+    assert out == expected
 
 
 def test_decoder_httph_always_parses_headers() -> None:
