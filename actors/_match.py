@@ -45,7 +45,7 @@ TIMEOUT: Final = _Timeout()
 """What `receive` returns when its timeout passes (it is falsy)."""
 
 
-PLAIN: set[type] = {str, Atom, int, float, bytes, Pid, Ref}
+PLAIN: Final[set[type]] = {str, Atom, int, float, bytes, Pid, Ref}
 """Classes whose patterns match by plain equality (handle types add themselves)."""
 
 

@@ -75,20 +75,21 @@ async def serve(sock: Any) -> None:
                 await gen_tcp.close(sock)
                 return
             packet = msg[2]
-            if packet == "http_eoh":
+            if type(packet) is tuple and packet[0] == "http_header":
+                field = packet[2]
+                if field == "Connection":
+                    keep = keep_alive(packet[4], keep)
+                elif field == "Content-Length":
+                    n = content_length(packet[4])
+                    if n is None:
+                        await respond(sock, 400, (1, 1), False)
+                        return
+                    length = n
+            elif packet == "http_eoh":
                 break
-            if packet[0] != "http_header":
+            else:
                 await respond(sock, 400, (1, 1), False)
                 return
-            field = packet[2]
-            if field == "Connection":
-                keep = keep_alive(packet[4], keep)
-            elif field == "Content-Length":
-                n = content_length(packet[4])
-                if n is None:
-                    await respond(sock, 400, (1, 1), False)
-                    return
-                length = n
         if length > MAX_BODY:
             await respond(sock, 413, (1, 1), False)
             return

@@ -16,6 +16,8 @@ from actors.atoms import FUNCTION_CLAUSE, INFINITY, OK
 from actors.runtime import ErlangError, current
 
 from . import _inet_tcp, _socket_backend
+from ports import MUST_WAIT
+from ports import send_here as _send_here
 from .types import Address, IoData, Ok, Options, Result, Shutdown, Socket, Timeout
 from actors.runtime import Pid
 
@@ -89,14 +91,12 @@ async def accept(listen_socket: Socket, timeout: Timeout = INFINITY) -> Result:
 async def send(s: Socket, packet: IoData) -> Ok:
     """``gen_tcp:send/2``: ``"ok"`` or ``("error", reason)`` (``closed``, ``enotconn``,
     ``timeout`` with ``send_timeout``, ``einval`` for data that is not iodata)."""
-    if s.__class__ is ports.Port:  # the hot path: a live inet socket of this node
-        p = s.actor
-        if p.__class__ is ports.TcpSocket and p.node is current().node:
-            r = p.send_now(packet)
-            if r is ports.MUST_WAIT:
-                r = await p.send(packet)
-            return r
-    return await backend_module(s).send(s, packet)
+    r = _send_here(s, packet)  # the hot path: a live inet socket of this node
+    if r is None:
+        return await backend_module(s).send(s, packet)
+    if r is MUST_WAIT:
+        r = await s.actor.send(packet)  # type: ignore[union-attr]
+    return r
 
 
 async def recv(s: Socket, length: int, timeout: Timeout = INFINITY) -> Result:

@@ -6,18 +6,15 @@ is closed answers ``("error", "einval")``, as the inet backend does.
 
 from __future__ import annotations
 
-from typing import Any, Final, Sequence
+from typing import Any, Sequence
 
 import ports
-from actors.runtime import Atom, current, format_term
-from actors.atoms import OK
-from ports.atoms import ONCE
+from actors.runtime import current, format_term
+from ports import setopts_here as _setopts_here
 
 from ._api import backend_module
 from .types import Ok, Options, Result, Socket
 
-_ACTIVE_ONCE: Final = ("active", "once")
-_STRS: Final = (str, Atom)
 
 __all__ = [
     "setopts",
@@ -48,16 +45,8 @@ async def setopts(s: Socket, options: Options) -> Ok:
     ``{tcp_passive, S}``. Data buffered while passive is delivered at once when the
     socket turns active, and a close seen meanwhile is reported after it.
     """
-    if s.__class__ is ports.Port:  # the hot path of every {active, once} loop
-        p = s.actor
-        if p is not None and p.node is current().node:
-            if p.__class__ is ports.TcpSocket and options.__class__ is list and len(options) == 1:
-                opt = options[0]
-                if opt.__class__ is tuple and opt == _ACTIVE_ONCE and opt[1].__class__ in _STRS:
-                    p.activate(ONCE)
-                    return OK
-            return ports.setopts(p, options)  # type: ignore[arg-type]
-    return backend_module(s).setopts(s, options)
+    r = _setopts_here(s, options)  # the hot path of every {active, once} loop
+    return r if r is not None else backend_module(s).setopts(s, options)
 
 
 async def getopts(s: Socket, options: Sequence[Any]) -> Result:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from ._address import sockaddr_to_erlang
 from ._backend import INET, SOCKET, Backend, SocketHandle
-from ._conn import TcpSocket
+from ._conn import TcpSocket, send_here
 from ._errors import format_error
 from ._listen import TcpListen
 from ._packet import decode_packet
 from ._port import Port, PortActor, ports_of
-from ._port_opts import getopts, setopts, socket_getopts, socket_setopts
+from ._port_opts import getopts, setopts, setopts_here, socket_getopts, socket_setopts
 from ._state import MUST_WAIT
 from ._sockets import (
     backend_of,
@@ -57,7 +57,9 @@ __all__ = [
     "port",
     "ports_of",
     "send",
+    "send_here",
     "setopts",
+    "setopts_here",
     "sockaddr_to_erlang",
     "socket_getopts",
     "socket_of",

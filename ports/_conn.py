@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
-from actors.runtime import Atom, Node, Pid, Process, call_later, lookup, release_memory
+from actors.runtime import Atom, Node, Pid, Process, call_later, current, lookup, release_memory
 
 from .atoms import (
     DATA,
@@ -37,12 +37,12 @@ from .atoms import (
 from ._backend import RECV_MAX, Backend, SocketHandle
 from ._delivery import dispatch, flow
 from ._packet import PacketDecoder
-from ._port import PortActor
+from ._port import Port, PortActor
 from ._state import DOWN, ENDED, OPEN, RAW_CODE, REPORTED, SEND_OK, SHUT, UP, Opts
 from ._stats import Stats
 from ._timeouts import expire, timeout_seconds
 
-__all__ = ["TcpSocket"]
+__all__ = ["TcpSocket", "send_here"]
 
 
 class TcpSocket(PortActor):
@@ -275,7 +275,7 @@ def _socket_messages(h: Any, with_errors: bool) -> Any:
     (the socket backend moves ``tcp_error`` and ``tcp_passive`` too)."""
 
     def pred(m: Any) -> bool:
-        if m.__class__ is not tuple:
+        if type(m) is not tuple:
             return False
         n = len(m)
         if n == 3:
@@ -283,9 +283,21 @@ def _socket_messages(h: Any, with_errors: bool) -> Any:
         if n == 2:
             return bool(
                 (m[1] == h and (m[0] == TCP_CLOSED or (with_errors and m[0] == TCP_PASSIVE)))
-                or (m[0] == h and m[1].__class__ is tuple and len(m[1]) == 2 and m[1][0] == DATA)
+                or (m[0] == h and type(m[1]) is tuple and len(m[1]) == 2 and m[1][0] == DATA)
             )
         return False
 
     return pred
+
+
+def send_here(s: Any, data: Any) -> Any:
+    """``gen_tcp:send/2`` on the socket term `s` when it is a live inet socket of the
+    calling process's node: the answer, or `MUST_WAIT` (then ``await s.actor.send(data)``);
+    None for any other socket term (the backend module answers). One compiled call for
+    the interpreted ``gen_tcp.send``."""
+    if type(s) is Port:
+        p = s.actor
+        if type(p) is TcpSocket and p.node is current().node:
+            return p.send_now(data)
+    return None
 

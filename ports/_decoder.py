@@ -147,7 +147,7 @@ class PacketDecoder:
         """Append bytes read from the socket (not copied when they are ``bytes``)."""
         if not data:
             return
-        chunk = data if data.__class__ is bytes else bytes(data)
+        chunk = data if type(data) is bytes else bytes(data)
         if self._pos >= len(self._buf) and not self._chunks:
             self._buf = chunk
             self._pos = 0
@@ -250,7 +250,8 @@ class PacketDecoder:
             # space or tab (an empty line ending the buffer is whole); a line seen lately
             # comes parsed from `_http`'s cache.
             state = 1 if code in HEADER_TYPES else self._state
-            i = d.find(b"\n", pos + self._scan)  # (bytes.find is slower with the int 10)
+            start = pos + self._scan
+            i = find_byte(d, 10, start, len(d)) if COMPILED else d.find(b"\n", start)
             if i >= 0:
                 j = i + 1
                 plen = j - pos

@@ -29,7 +29,7 @@ __all__ = ["dispatch", "flow", "close_connection"]
 
 
 def convert(c: TcpSocket, pkt: Any) -> Any:
-    if pkt.__class__ is not bytes:
+    if type(pkt) is not bytes:
         return pkt  # an HTTP term
     o = c.opts
     if o.binary:
@@ -76,7 +76,7 @@ def dispatch(c: TcpSocket) -> None:
         active = c.active
         if active is False:
             break
-        kind = active.__class__  # not narrowing `active`: mypyc makes `bool | int` an int
+        kind = type(active)  # not narrowing `active`: mypyc makes `bool | int` an int
         if kind is bool or kind is int:
             # {active, true} and {active, N}: every whole packet at once (at most N)
             try:
@@ -100,7 +100,7 @@ def dispatch(c: TcpSocket) -> None:
         c.active = False
         st = c.stats
         st.recv_cnt += 1
-        if pkt.__class__ is bytes:
+        if type(pkt) is bytes:
             n = len(pkt) + o.header_size
             if n > st.recv_max:
                 st.recv_max = n
@@ -138,7 +138,7 @@ def deliver_many(c: TcpSocket, pkts: list[Any], active: Any) -> None:
     top = st.recv_max
     hdr = c.opts.header_size
     for pkt in pkts:
-        if pkt.__class__ is bytes and len(pkt) + hdr > top:
+        if type(pkt) is bytes and len(pkt) + hdr > top:
             top = len(pkt) + hdr
         if owner is not None:
             owner.deliver(message(c, pkt))
@@ -156,7 +156,7 @@ def deliver_many(c: TcpSocket, pkts: list[Any], active: Any) -> None:
 def count(c: TcpSocket, pkt: Any) -> None:
     st = c.stats
     st.recv_cnt += 1
-    n = len(pkt) + c.opts.header_size if pkt.__class__ is bytes else 0
+    n = len(pkt) + c.opts.header_size if type(pkt) is bytes else 0
     if n > st.recv_max:
         st.recv_max = n
 

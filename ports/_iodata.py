@@ -18,7 +18,7 @@ class NotIodata(ValueError):
 
 def iodata_to_bytes(data: Any) -> bytes:
     """Flatten iodata into one ``bytes`` object; raise `NotIodata` when it is not iodata."""
-    cls = data.__class__
+    cls = type(data)
     if cls is bytes:
         return data  # type: ignore[no-any-return]
     if cls is bytearray or cls is memoryview:
@@ -44,7 +44,7 @@ def _flatten(items: list[Any], out: bytearray) -> None:
     it = iter(items)
     while True:
         for x in it:
-            cls = x.__class__
+            cls = type(x)
             if cls is int:
                 if not 0 <= x <= 255:
                     raise NotIodata(x)

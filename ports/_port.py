@@ -107,7 +107,7 @@ class PortActor(Entity):
         add_entity(node, self)
         if _close_ports not in node.shutdown_hooks:
             on_shutdown(node, _close_ports)
-        if self.handle.__class__ is Port:
+        if type(self.handle) is Port:
             self.handle.actor = self
         self._watch_owner()
 
@@ -202,7 +202,7 @@ class PortActor(Entity):
             self._unwatch_owner()
         remove_entity(self.node, self)
         self.owner_proc = None
-        if self.handle.__class__ is Port:
+        if type(self.handle) is Port:
             self.handle.actor = None
         links, self.links = self.links, set()
         for h in links:

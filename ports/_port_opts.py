@@ -22,18 +22,21 @@ from __future__ import annotations
 import socket
 from typing import Any, Final
 
-from actors.runtime import Atom, Badarg, ErlangError
+from actors.runtime import Atom, Badarg, ErlangError, current
 
 from .atoms import E_EINVAL, E_ENOTSUP, ERROR, INVALID, OK, ONCE, RAW
 from ._conn import TcpSocket
 from ._state import DOWN, REPORTED
 from ._listen import TcpListen
+from ._port import Port
 from ._options import OPTIONS, SETOPTS, apply_setopts, encode_sockopt, parse_setopts
 from ._options import getopts as _getopts
 
-__all__ = ["setopts", "getopts", "socket_setopts", "socket_getopts"]
+__all__ = ["setopts", "setopts_here", "getopts", "socket_setopts", "socket_getopts"]
 
 _STRS: Final = (str, Atom)
+_ONCE: Final = ONCE  # (compiled, a module's own Final is a C static: no dict lookup)
+_OK: Final = OK
 _LEFT_OUT: Final = frozenset({"high_watermark", "high_msgq_watermark", "low_msgq_watermark", "backlog", "ip"})
 _UNREADABLE: Final = frozenset({"port", "binary", "list"})
 _UNCHECKED: Final = frozenset(
@@ -63,6 +66,25 @@ def _sockopts_of(changes: list[Any]) -> list[Any]:
     return [encode_sockopt(name, value) for name, value in changes if OPTIONS[name].kind == "socket"]
 
 
+def setopts_here(s: Any, options: Any) -> Any:
+    """``inet:setopts/2`` on the socket term `s` when it is a live inet port of the
+    calling process's node (`setopts`' answer), else None: the backend module answers.
+    One compiled call for the interpreted ``gen_tcp.inet.setopts``, whose every
+    ``{active, once}`` loop goes through here."""
+    if type(s) is Port:
+        p = s.actor
+        if p is not None and p.node is current().node:
+            if type(p) is TcpSocket and type(options) is list and len(options) == 1:
+                opt = options[0]  # ("active", once): `setopts`' hot path, one call less
+                if type(opt) is tuple and len(opt) == 2 and opt[0] == "active":
+                    value = opt[1]
+                    if type(value) in _STRS and value == "once":
+                        p.activate(_ONCE)
+                        return _OK
+            return setopts(p, options)  # type: ignore[arg-type]
+    return None
+
+
 def setopts(p: TcpSocket | TcpListen | None, options: Any) -> Any:
     """``inet:setopts/2`` on an inet port: ``ok`` or ``{error, Reason}``; a closed port
     (None) answers ``einval`` once the options passed the type check.
@@ -72,14 +94,14 @@ def setopts(p: TcpSocket | TcpListen | None, options: Any) -> Any:
     ``{tcp_passive, S}``. Data buffered while passive is delivered at once when the
     socket turns active, and a close seen meanwhile is reported after it.
     """
-    if p.__class__ is TcpSocket and options.__class__ is list and len(options) == 1:
+    if type(p) is TcpSocket and type(options) is list and len(options) == 1:
         # the hot path of every {active, once} loop: ("active", true | false | once)
         opt = options[0]
-        if opt.__class__ is tuple and len(opt) == 2 and opt[0] == "active":
+        if type(opt) is tuple and len(opt) == 2 and opt[0] == "active":
             value = opt[1]
-            if value is True or value is False or (value.__class__ in _STRS and value == "once"):
-                p.activate(ONCE if value is not True and value is not False else value)
-                return OK
+            if value is True or value is False or (type(value) in _STRS and value == "once"):
+                p.activate(_ONCE if value is not True and value is not False else value)
+                return _OK
     changes = parse_setopts(options, isinstance(p, TcpListen))
     if p is None:
         return E_EINVAL

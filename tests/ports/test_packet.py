@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from actors import Atom, Badarg
 from ports import decode_packet as exported_decode_packet
+from ports import _decoder
 from ports._packet import (
     PacketDecoder,
     PacketError,
@@ -306,6 +307,34 @@ def test_decoder_http_keeps_state_like_inet(ptype: str, split: str) -> None:
         assert decoder.next() == ("http_request", A("DELETE"), ("abs_path", b"/x" if binary else "/x"), (1, 1))
 
 
+@pytest.mark.parametrize("value_len", [0, 40, *range(50, 60), 130, 1000])
+@pytest.mark.parametrize("at", [0, 7])
+def test_decoder_http_finds_line_ends_on_either_side_of_its_scan(
+    value_len: int, at: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Header lines of every length around the decoder's byte-by-byte scan window (64
+    bytes, then bytes.find) give the packets decode_packet gives, fed whole, with bytes
+    before the line, or byte by byte. (Interpreted, the scan is switched on here; compiled,
+    it always runs.)"""
+    monkeypatch.setattr(_decoder, "COMPILED", True)
+    head = b"GET / HTTP/1.1\r\nHost: h\r\n"
+    line = b"X-Long: " + b"v" * value_len + b"\r\n"
+    stream = head + line + line[:-2] + b"\n" + b"\r\n"
+    expected = http_reference(stream, True)
+    assert len(expected) == 5 and expected[-1] == "http_eoh"
+    assert expected[2][4] == b"v" * value_len  # the line went as one header
+    whole = PacketDecoder("http_bin")
+    whole.feed(stream[:at])
+    whole.feed(stream[at:])
+    assert drain(whole) == expected
+    by_byte = PacketDecoder("http_bin")
+    out = []
+    for i in range(len(stream)):
+        by_byte.feed(stream[i : i + 1])
+        out.extend(drain(by_byte))
+    assert out == expected
+
+
 def test_decoder_httph_always_parses_headers() -> None:
     decoder = PacketDecoder("httph_bin")
     decoder.feed(b"A: b\r\n\r\nB: c\r\n\r\n")
@@ -590,3 +619,27 @@ def test_fuzz_decoder_only_packets_none_or_emsgsize(ptype: Any, chunks: list[byt
         except PacketError as e:
             assert e.reason == "emsgsize"
             return
+
+
+@pytest.mark.parametrize("length", [1, 2, 40, 62, 63, 64, 65, 66, 67, 127, 128, 129, 1000])
+@pytest.mark.parametrize("scan", [False, True])
+def test_line_ends_on_either_side_of_the_byte_scan(length: int, scan: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines of every length around the compiled byte-by-byte search (64 bytes, then
+    bytes.find) split where the delimiter is, for decode_packet (with and without options)
+    and the port's decoder (one packet at a time and all at once), from the start of the
+    data or after other lines, as erlang:decode_packet(line, ...) splits them."""
+    from ports import _framing, _packet
+
+    for module in (_framing, _packet, _decoder):
+        monkeypatch.setattr(module, "COMPILED", scan)
+    line = bytes(97 + i % 26 for i in range(length - 1)) + b"\n"
+    rest = b"tail"
+    assert decode_packet("line", line + rest, []) == ("ok", line, rest)
+    assert decode_packet("line", line[:-1], []) == ("more", "undefined")
+    assert decode_packet("line", line + rest, [("packet_size", 0)]) == ("ok", line, rest)
+    stream = b"ab\n" + line + line + rest
+    for take in (False, True):
+        decoder = PacketDecoder("line")
+        decoder.feed(stream)
+        got = decoder.take() if take else [p for p in iter(decoder.next, None)]
+        assert got == [b"ab\n", line, line]
