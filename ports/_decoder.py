@@ -29,6 +29,7 @@ from ._framing import (
     PB4,
     RAW,
     SSL_TLS,
+    SCAN,
     PacketError,
     find_byte,
     fixed_length,
@@ -90,6 +91,7 @@ class PacketDecoder:
         "_binary_http_opt",
         "_body_max",
         "_window",
+        "_short",
     )
 
     def __init__(
@@ -121,6 +123,7 @@ class PacketDecoder:
         self._binary_http_opt: bool | None = None
         self._body_max = 0
         self._window = 0
+        self._short = True  # the last line was short: search the next one byte by byte first
         self.set_packet(packet, packet_size, line_delimiter, buffer_size, binary_http)
 
     # -- configuration -------------------------------------------------------------------
@@ -229,8 +232,12 @@ class PacketDecoder:
                     return d[h:stop]
         elif code == LINE:
             start, end = pos + self._scan, pos + self._window
-            i = find_byte(d, self._delim, start, end) if COMPILED else d.find(self._delim, start, end)
+            if COMPILED and self._short:
+                i = find_byte(d, self._delim, start, end)
+            else:
+                i = d.find(self._delim, start, end)
             if i >= 0:
+                self._short = i - start < SCAN  # long lines go straight to bytes.find
                 i += 1
                 self._pos = i
                 self._scan = 0
