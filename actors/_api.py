@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable, Coroutine, Final
 from ._node import Node
 from ._entity import Entity, Exit
 from ._info import process_info
-from ._process import Process, _current, _get_current, current
+from ._process import Process, _get_current, current
 from ._spawn import spawn_plain
 from ._timer import Timer
 from ._terms import Atom, ErlangError, Handle, Pid, Ref

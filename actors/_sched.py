@@ -1,8 +1,9 @@
 """The scheduler: drives process coroutines from a run queue, without asyncio Tasks.
 
-A process is a coroutine stepped by `Scheduler.run` with ``coro.send`` inside the
-process's own `contextvars.Context` (so `current()` and user context variables are per
-process, as with tasks). A step ends when the coroutine suspends:
+A process is a coroutine stepped by `Scheduler.run` with ``next`` (see `Scheduler.start`)
+inside the process's own `contextvars.Context` (so `current()` and user context variables
+are per process, as with tasks). A step ends when the coroutine returns (`DONE`) or
+suspends:
 
 - in `receive` (it yields `SUSPEND`): a message (`Process.deliver`) or the receive's
   timer puts it back on the run queue;

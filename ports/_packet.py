@@ -83,7 +83,7 @@ def decode_packet(type: Any, data: Any, options: Any = ()) -> tuple[Any, ...]:
     code = packet_type(type)
     no_options = (isinstance(options, list) or isinstance(options, tuple)) and not options
     if no_options and isinstance(data, bytes):  # the common calls, without the general path
-        if code <= PB4:
+        if code == PB2 or code == RAW:
             return _fixed_no_options(code, data)
         if code == LINE:
             end = (find_byte(data, 10, 0, len(data)) if COMPILED else data.find(b"\n")) + 1
@@ -142,27 +142,16 @@ _HEADER_SIZE: Final = {PB1: 1, PB2: 2, PB4: 4}
 
 
 def _fixed_no_options(code: int, d: bytes) -> tuple[Any, ...]:
-    """`decode_packet` for raw, 1, 2 and 4 with no options: one length read inline."""
+    """`decode_packet` for 2 and raw with no options: the length read inline."""
     n = len(d)
-    if code == PB2:
-        if n < 2:
-            return (_MORE, _UNDEFINED)
-        size = 2 + (d[0] << 8 | d[1])
-        if size > n:
-            return (_MORE, size)
-        return (_OK, d[2:size], d[size:])
     if code == RAW:
-        if n == 0:
-            return (_MORE, _UNDEFINED)
-        return (_OK, d, b"")
-    size = fixed_length(code, d, 0, n, 0)
-    if size < 0:
-        return (_ERROR, _INVALID)
-    if size == 0:
+        return (_OK, d, b"") if n else (_MORE, _UNDEFINED)
+    if n < 2:
         return (_MORE, _UNDEFINED)
+    size = 2 + (d[0] << 8 | d[1])
     if size > n:
         return (_MORE, size)
-    return (_OK, packet_body(code, d[:size]), d[size:])
+    return (_OK, d[2:size], d[size:])
 
 
 def encode_packet(packet: Any, data: bytes) -> list[bytes]:
