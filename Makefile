@@ -15,7 +15,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5678
 STAMP := $(VENV)/.installed
 MANIFEST := build/mypyc/manifest.json
-SOURCES := $(shell find actors ports gen_tcp -name '*.py')
+SOURCES := $(shell find actors ports gen_tcp -name '*.py' -o -name '*.c')
 
 .PHONY: run build test shell bench stress typecheck clean
 

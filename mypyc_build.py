@@ -100,6 +100,12 @@ becomes a C field ``__thread``, a C keyword; and a native Node cannot be weakly 
 which actors._memory and gen_tcp._ranch_server do)."""
 
 
+C_MODULES = {"ports._sendfd": "ports/_sendfd.c"}
+"""Modules written in C, built with the compiled build and only there (the pure build has
+no C): each is optional to the code that uses it, which falls back to Python's own call
+when the import fails. ``ports._sendfd``: a send that keeps the GIL (see its comment)."""
+
+
 def docstrings(paths: list[str]) -> dict[tuple[str, str | None, str], str]:
     """The docstrings of the functions and methods in `paths`, by (module, class, name).
 
@@ -239,13 +245,14 @@ def main() -> int:
         print(f"mypyc_build: compiled build unavailable: {why}; pure Python runs")
         return 0
     from mypyc.build import mypycify
-    from setuptools import Distribution
+    from setuptools import Distribution, Extension
     from setuptools.command.build_ext import build_ext
 
     started, before = time.monotonic(), source_hash(ROOT)
     shutil.rmtree(BUILD_DIR / "lib", ignore_errors=True)
     extensions = mypycify(HOT, opt_level="3", target_dir=str(BUILD_DIR / "c"))
     keep_docstrings([src for e in extensions for src in e.sources if src.endswith(".c")], docstrings(HOT))
+    extensions += [Extension(name, [path], extra_compile_args=["-O2"]) for name, path in C_MODULES.items()]
     command = build_ext(Distribution({"ext_modules": extensions}))
     command.build_lib = str(BUILD_DIR / "lib")
     command.build_temp = str(BUILD_DIR / "temp")
@@ -259,7 +266,7 @@ def main() -> int:
         e.name: Path(command.get_ext_fullpath(e.name)).relative_to(BUILD_DIR).as_posix()
         for e in extensions
     }
-    modules = [p.removesuffix(".py").replace("/", ".") for p in HOT]
+    modules = [p.removesuffix(".py").replace("/", ".") for p in HOT] + list(C_MODULES)
     write_manifest(
         status="ok", python=python_tag(), source_hash=before, modules=modules, files=files
     )

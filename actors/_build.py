@@ -48,10 +48,12 @@ def python_tag() -> str:
 
 
 def source_hash(root: Path = ROOT) -> str:
-    """A sha256 over the path and bytes of every ``.py`` file of the three packages."""
+    """A sha256 over the path and bytes of every ``.py`` and ``.c`` file of the three
+    packages."""
     digest = hashlib.sha256()
     for package in PACKAGES:
-        for path in sorted((root / package).rglob("*.py")):
+        paths = [*(root / package).rglob("*.py"), *(root / package).rglob("*.c")]
+        for path in sorted(paths):
             digest.update(path.relative_to(root).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

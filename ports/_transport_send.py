@@ -24,6 +24,7 @@ connection cannot send, `send_closed` gives inet's answers. The functions are
 from __future__ import annotations
 
 import asyncio
+import importlib
 import reprlib
 from typing import TYPE_CHECKING, Any, Final
 
@@ -44,6 +45,18 @@ if TYPE_CHECKING:
 __all__ = ["send_now", "send", "send_closed", "pending", "pump", "flush_queue"]
 
 _log = structlog.get_logger("ports")
+
+def _sendfd() -> tuple[Any, Any]:
+    """``ports._sendfd``'s send and sendv (the compiled build's C sends that keep the
+    GIL), or None, None where it is not built (pure Python: ``socket.send``)."""
+    try:
+        module = importlib.import_module("ports._sendfd")
+    except ImportError:
+        return None, None
+    return module.send, module.sendv
+
+
+_SEND_FD, _SENDV_FD = _sendfd()
 
 SLICE: Final = 256 * 1024
 """The most the transport holds at a time; the rest waits in the port's queue."""
@@ -176,10 +189,13 @@ def _write(io: TransportIO, payload: bytes) -> Any:
         # Nothing queued: write at once ourselves, so that a failure is seen here
         # with its errno (the transport would only report it later).
         try:
-            if frame is None:
-                n = io.sock.send(payload)
+            sock = io.sock
+            if _SEND_FD is None:
+                n = sock.send(payload) if frame is None else sock.sendmsg(frame)
+            elif frame is None:
+                n = _SEND_FD(sock.fileno(), payload)
             else:
-                n = io.sock.sendmsg(frame)
+                n = _SENDV_FD(sock.fileno(), frame)
         except (BlockingIOError, InterruptedError):
             n = 0
         except OSError as e:
