@@ -13,6 +13,7 @@ from typing import Any, Awaitable, Callable, Coroutine, Final
 from ._node import Node
 from ._entity import Entity, Exit
 from ._info import process_info
+from ._mailbox import NO_MESSAGES
 from ._process import Process, _get_current, current
 from ._spawn import spawn_plain
 from ._timer import Timer
@@ -137,7 +138,10 @@ def send(dest: Any, msg: Any) -> Any:
             e = node.table.get(dest)
         if type(e) is Process:  # Process.deliver, inlined: the hot path
             if e.alive:
-                e.q.append(msg)
+                q = e.q
+                if q is NO_MESSAGES:
+                    q = e.q = []
+                q.append(msg)
                 if e.recv_wait:
                     e.recv_wait = False
                     e.sched.wake(e)

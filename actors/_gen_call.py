@@ -17,6 +17,7 @@ from typing import cast as _cast
 from . import global_registry
 from ._api import demonitor, monitor, receive, self, send, whereis
 from ._entity import Exit
+from ._mailbox import NO_MESSAGES
 from ._match import ANY, TIMEOUT
 from ._process import Process, _get_current, current
 from ._terms import Atom, Badarg, ErlangError, Pid, Ref
@@ -136,10 +137,15 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
         watchers = proc._monitored_by = {}
     watchers[ref] = me.handle
     q = me.q
+    if q is NO_MESSAGES:  # the reply is looked for in this list: give the caller its own
+        q = me.q = []
     pos = len(q)
     me.mark_ref = ref
     me.mark_pos = pos
-    proc.q.append((CALL, (me.handle, [ALIAS, ref]), request))
+    sq = proc.q
+    if sq is NO_MESSAGES:
+        sq = proc.q = []
+    sq.append((CALL, (me.handle, [ALIAS, ref]), request))
     if proc.recv_wait:
         proc.recv_wait = False
         proc.sched.wake(proc)
@@ -236,7 +242,10 @@ def _reply_to(from_: Any, reply: Any) -> None:
         elif proc is not None and proc.alive:
             mons = proc._monitors  # the alias is active while the caller's monitor is
             if mons and ref in mons:  # `Process.deliver`, inlined
-                proc.q.append((ref, reply))
+                q = proc.q
+                if q is NO_MESSAGES:
+                    q = proc.q = []
+                q.append((ref, reply))
                 if proc.recv_wait:
                     proc.recv_wait = False
                     proc.sched.wake(proc)

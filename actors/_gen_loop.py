@@ -20,6 +20,7 @@ from ._api import register, whereis
 from ._entity import Exit
 from ._gen_call import ALIAS, CALL, CAST, COMPILED, SYSTEM, _reply_to, yield_
 from ._gen_system import NO_STOP, handle_system
+from ._mailbox import NO_MESSAGES
 from ._match import TIMEOUT
 from ._process import Process, current
 from ._report import report_error, safe_repr
@@ -223,7 +224,10 @@ async def loop(module: Any, state: Any, parent: Any, timeout: Any) -> None:
                             mons = caller._monitors  # the alias is active while the caller's monitor is
                             ref = tag[1]
                             if mons and ref in mons and caller.alive:
-                                caller.q.append((ref, r[1]))
+                                cq = caller.q
+                                if cq is NO_MESSAGES:
+                                    cq = caller.q = []
+                                cq.append((ref, r[1]))
                                 if caller.recv_wait:
                                     caller.recv_wait = False
                                     caller.sched.wake(caller)

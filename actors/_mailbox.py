@@ -28,7 +28,13 @@ from .atoms import INFINITY
 if TYPE_CHECKING:
     from ._sched import Scheduler
 
-__all__ = ["Mailbox"]
+__all__ = ["Mailbox", "NO_MESSAGES"]
+
+NO_MESSAGES: Final[list[Any]] = []
+"""The queue of a process that has never had a message: one list shared by all of them
+and never appended to. Whatever appends to a queue gives the process a list of its own
+first (``if q is NO_MESSAGES``); readers see an empty list. A spawn allocates one
+garbage-collected object fewer, and the collector runs that much less often."""
 
 
 class _Hole:
@@ -57,7 +63,10 @@ class Mailbox(Entity):
     def deliver(self, msg: Any) -> None:
         """Append `msg` to the mailbox and wake the process if it waits for one."""
         if self.alive:
-            self.q.append(msg)
+            q = self.q
+            if q is NO_MESSAGES:
+                q = self.q = []
+            q.append(msg)
             if self.recv_wait:
                 self.recv_wait = False
                 self.sched.wake(self)  # type: ignore[arg-type]  # a mailbox is a process's
@@ -225,7 +234,7 @@ class Mailbox(Entity):
         if self.q:
             if len(self.q) - self.head >= BIG_QUEUE:
                 release_soon(self.node)
-            self.q = []
+            self.q = NO_MESSAGES
             self.head = self.holes = 0
 
 

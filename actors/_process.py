@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final
 
 from ._entity import Entity, Exit
 from ._interrupt import NOT_A_PROCESS_HINT
+from ._mailbox import NO_MESSAGES
 from ._report import report_error, safe_repr
 from ._signals import Signals
 from ._terms import Atom, ErlangError, Pid
@@ -80,7 +81,7 @@ class Process(Signals):
         self.alive = True
         # mailbox (actors._mailbox)
         self.sched = node.sched if sched is None else sched
-        self.q: list[Any] = []
+        self.q: list[Any] = NO_MESSAGES  # its own list with the first message
         self.head = 0
         self.holes = 0
         self.recv_wait = False

@@ -127,3 +127,45 @@ async def test_functions_outside_a_process_raise() -> None:
     with pytest.raises(ErlangError) as e:
         contextvars.Context().run(outside)
     assert e.value.reason == "not_a_process"
+
+
+async def test_first_messages_go_to_each_process_alone() -> None:
+    """A new process shares one empty queue with every process that has had no message
+    yet (`actors._mailbox.NO_MESSAGES`); the first message by any path (send, a
+    gen_server call and its reply, a port's delivery through ``deliver``) gives it its
+    own, so no message ever shows in another process's mailbox."""
+    from actors import gen_server
+    from actors._mailbox import NO_MESSAGES
+    from actors.runtime import current
+
+    async def hold(to: Pid) -> None:
+        actors.send(to, ("got", actors.self(), await actors.receive()))
+
+    class Echo:
+        def init(self, arg: object) -> tuple[str, None]:
+            return ("ok", None)
+
+        def handle_call(self, req: object, frm: object, state: None) -> tuple[str, object, None]:
+            return ("reply", req, state)
+
+    me = actors.self()
+    a, b, c = (actors.spawn(hold, me) for _ in range(3))
+    assert [actors.process_info(p, "message_queue_len") for p in (a, b, c)] == [("message_queue_len", 0)] * 3
+    actors.send(a, "for a")
+    assert actors.process_info(b, "message_queue_len") == ("message_queue_len", 0)
+    current().node.table[c].deliver("for c")  # the ports' path
+    assert actors.process_info(b, "message_queue_len") == ("message_queue_len", 0)
+    assert {await assert_receive(("got", a, ANY)), await assert_receive(("got", c, ANY))} == {
+        ("got", a, "for a"), ("got", c, "for c")}
+    ok, server = await gen_server.start(Echo(), None)
+    assert ok == "ok"
+
+    async def caller(to: Pid) -> None:  # a process whose first message is a call's reply
+        actors.send(to, ("called", await gen_server.call(server, "ping")))
+
+    actors.spawn(caller, me)
+    assert await assert_receive(("called", ANY)) == ("called", "ping")
+    actors.send(b, "for b")
+    assert await assert_receive(("got", b, ANY)) == ("got", b, "for b")
+    assert NO_MESSAGES == []
+    await gen_server.stop(server)
