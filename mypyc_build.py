@@ -24,6 +24,7 @@ import re
 import shutil
 import sys
 import sysconfig
+import textwrap
 import time
 from pathlib import Path
 from types import ModuleType
@@ -69,6 +70,7 @@ HOT = [
     "ports/_conn.py",
     "ports/_port_opts.py",
     "ports/_http.py",
+    "gen_tcp/_hot.py",
 ]
 """The compiled modules; everything else stays interpreted. What compiling them asked of
 the code (mypyc 2.4), so that edits keep them compilable:
@@ -93,9 +95,10 @@ the code (mypyc 2.4), so that edits keep them compilable:
 - compiled recursion has no recursion limit: recursive formatting stays interpreted
   (``actors._format``).
 
-Left out: gen_tcp._api and
-gen_tcp.inet (gen_tcp._docs writes the functions' __doc__, read-only once compiled; each
-adds one interpreted call on the echo path); actors._node (its ``_thread`` attribute
+Left out: the rest of gen_tcp._api and gen_tcp.inet (``gen_tcp._hot`` holds their hot
+calls, send and setopts; gen_tcp._docs writes connect's and listen's __doc__, read-only
+once compiled, and ``docstrings`` writes setopts' options list into the compiled one);
+actors._node (its ``_thread`` attribute
 becomes a C field ``__thread``, a C keyword; and a native Node cannot be weakly referenced,
 which actors._memory and gen_tcp._ranch_server do)."""
 
@@ -127,6 +130,16 @@ def docstrings(paths: list[str]) -> dict[tuple[str, str | None, str], str]:
                     doc = ast.get_docstring(fn)
                     if doc:
                         docs[(module, cls, fn.name)] = doc
+    # the options lists gen_tcp._docs.document appends on the pure build
+    spec = importlib.util.spec_from_file_location("_gen_tcp_docs", ROOT / "gen_tcp/_docs.py")
+    assert spec is not None and spec.loader is not None
+    gen_tcp_docs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen_tcp_docs)
+    for qualname, name in gen_tcp_docs.COMPILED.items():
+        module, _, function = qualname.rpartition(".")
+        if (module, None, function) in docs:
+            extra = textwrap.dedent(gen_tcp_docs.OPTION_DOCS[name]).rstrip()
+            docs[(module, None, function)] += "\n" + extra
     return docs
 
 

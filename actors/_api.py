@@ -447,9 +447,13 @@ def cancel_timer(ref: Any) -> Any:  # int | bool, which mypyc would make an int
     return timers.cancel(ref)
 
 
-async def sleep(ms: Any) -> Atom:
+def sleep(ms: Any) -> Coroutine[Any, Any, Atom]:
     """``timer:sleep/1``: suspend the calling process for `ms` milliseconds (or
     ``infinity``), never less; returns ``ok``. Messages stay queued."""
+    return _sleep(ms)  # a compiled async def has no docstring: this plain function has
+
+
+async def _sleep(ms: Any) -> Atom:
     me = current()
     fut: asyncio.Future[None] = me.node.loop.create_future()
     if ms == "infinity":

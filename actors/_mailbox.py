@@ -45,6 +45,9 @@ class _Hole:
 
 
 _HOLE: Final = _Hole()
+# Final: compiled, C statics (names imported from another module are dict lookups)
+_INFINITY: Final = INFINITY
+_suspend: Final = suspend
 
 
 class Mailbox(Entity):
@@ -153,7 +156,7 @@ class Mailbox(Entity):
         Each message is tested once per receive: a scan resumes where the last one
         stopped when new messages arrive (unless the mailbox was rebuilt by `extract`).
         """
-        if timeout is INFINITY or timeout == "infinity":
+        if timeout is _INFINITY or timeout == "infinity":
             seconds = None
         else:
             seconds = _timeout_seconds(timeout)
@@ -219,7 +222,7 @@ class Mailbox(Entity):
                         handle = Timer(self.sched.loop, seconds, _expire, (self, expired))
                 self.recv_wait = True
                 try:
-                    await suspend()
+                    await _suspend()
                 finally:
                     self.recv_wait = False
         finally:

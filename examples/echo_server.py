@@ -94,18 +94,21 @@ def _packet(value: str) -> Any:
 async def serve(sock: Any, active: Any) -> None:
     """Echo every packet on `sock` until the peer closes it."""
     refill = active if active is not True else None
+    # the patterns name this socket: built once per connection, as Erlang compiles its own
+    patterns = (
+        ("tcp", sock, actors.ANY), ("tcp_closed", sock), ("tcp_error", sock, actors.ANY),
+        ("tcp_passive", sock),
+    )
+    receive, send, setopts = actors.receive, gen_tcp.send, inet.setopts
     while True:
-        msg = await actors.receive(
-            ("tcp", sock, actors.ANY), ("tcp_closed", sock), ("tcp_error", sock, actors.ANY),
-            ("tcp_passive", sock),
-        )
+        msg = await receive(*patterns)
         tag = msg[0]
         if tag == "tcp":
-            await gen_tcp.send(sock, msg[2])
+            await send(sock, msg[2])
             if refill == "once":
-                await inet.setopts(sock, [("active", "once")])
+                await setopts(sock, [("active", "once")])
         elif tag == "tcp_passive":
-            await inet.setopts(sock, [("active", refill)])
+            await setopts(sock, [("active", refill)])
         else:
             await gen_tcp.close(sock)
             return

@@ -15,9 +15,7 @@ import ports
 from actors.atoms import FUNCTION_CLAUSE, INFINITY, OK
 from actors.runtime import ErlangError, current
 
-from . import _inet_tcp, _socket_backend
-from ports import MUST_WAIT
-from ports import send_here as _send_here
+from ._hot import backend_module, send
 from .types import Address, IoData, Ok, Options, Result, Shutdown, Socket, Timeout
 from actors.runtime import Pid
 
@@ -33,11 +31,6 @@ __all__ = [
 ]
 
 _NO_TIMEOUT: Final = ports.Backend  # a sentinel: connect/3 was called (no timeout)
-
-
-def backend_module(s: Any) -> Any:
-    """The module that checks the arguments of a call on socket term `s`."""
-    return _socket_backend if s.__class__ is ports.SocketHandle else _inet_tcp
 
 
 @overload
@@ -86,17 +79,6 @@ async def accept(listen_socket: Socket, timeout: Timeout = INFINITY) -> Result:
         ):
             return await p.accept(timeout)
     return await backend_module(listen_socket).accept(listen_socket, timeout)
-
-
-async def send(s: Socket, packet: IoData) -> Ok:
-    """``gen_tcp:send/2``: ``"ok"`` or ``("error", reason)`` (``closed``, ``enotconn``,
-    ``timeout`` with ``send_timeout``, ``einval`` for data that is not iodata)."""
-    r = _send_here(s, packet)  # the hot path: a live inet socket of this node
-    if r is None:
-        return await backend_module(s).send(s, packet)
-    if r is MUST_WAIT:
-        r = await s.actor.send(packet)  # type: ignore[union-attr]
-    return r
 
 
 async def recv(s: Socket, length: int, timeout: Timeout = INFINITY) -> Result:

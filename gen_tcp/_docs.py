@@ -49,8 +49,16 @@ OPTION_DOCS: Final[dict[str, str]] = {
 }
 
 
+COMPILED: Final[dict[str, str]] = {"gen_tcp._hot.setopts": "setopts"}
+"""The documented functions that compile (a compiled function's ``__doc__`` is read-only):
+``mypyc_build.py`` writes the options list into their docstrings itself."""
+
+
 def document(**functions: Callable[..., Any]) -> None:
     """Append the options list of each name (connect, listen, setopts) to its function's
-    docstring."""
+    docstring (a compiled one has it already: see `COMPILED`)."""
     for name, fn in functions.items():
-        fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + OPTION_DOCS[name]
+        try:
+            fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n" + OPTION_DOCS[name]
+        except AttributeError:  # compiled: read-only, and the list is in it already
+            pass

@@ -10,9 +10,8 @@ from typing import Any, Sequence
 
 import ports
 from actors.runtime import current, format_term
-from ports import setopts_here as _setopts_here
 
-from ._api import backend_module
+from ._hot import backend_module, setopts
 from .types import Ok, Options, Result, Socket
 
 
@@ -35,18 +34,6 @@ def _ask(s: Any, fn: Any, *args: Any) -> Any:
     module = backend_module(s)
     p = module.port_of(s)
     return module.CLOSED_INFO if p is None else fn(p, *args)
-
-
-async def setopts(s: Socket, options: Options) -> Ok:
-    """``inet:setopts/2``: ``"ok"`` or ``("error", reason)`` (``einval`` mostly).
-
-    A badly typed option rejects the whole list (nothing applied). ``{active, N}`` adds
-    N to the socket's count; reaching 0 makes the socket passive and sends
-    ``{tcp_passive, S}``. Data buffered while passive is delivered at once when the
-    socket turns active, and a close seen meanwhile is reported after it.
-    """
-    r = _setopts_here(s, options)  # the hot path of every {active, once} loop
-    return r if r is not None else backend_module(s).setopts(s, options)
 
 
 async def getopts(s: Socket, options: Sequence[Any]) -> Result:

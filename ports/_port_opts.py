@@ -37,6 +37,8 @@ __all__ = ["setopts", "setopts_here", "getopts", "socket_setopts", "socket_getop
 _STRS: Final = (str, Atom)
 _ONCE: Final = ONCE  # (compiled, a module's own Final is a C static: no dict lookup)
 _OK: Final = OK
+_ACTIVE_STR: Final[Any] = "active"  # Any: compared by identity first (literals are interned)
+_ONCE_STR: Final[Any] = "once"
 _LEFT_OUT: Final = frozenset({"high_watermark", "high_msgq_watermark", "low_msgq_watermark", "backlog", "ip"})
 _UNREADABLE: Final = frozenset({"port", "binary", "list"})
 _UNCHECKED: Final = frozenset(
@@ -76,9 +78,12 @@ def setopts_here(s: Any, options: Any) -> Any:
         if p is not None and p.node is current().node:
             if type(p) is TcpSocket and type(options) is list and len(options) == 1:
                 opt = options[0]  # ("active", once): `setopts`' hot path, one call less
-                if type(opt) is tuple and len(opt) == 2 and opt[0] == "active":
+                if type(opt) is tuple and len(opt) == 2:
+                    name = opt[0]
                     value = opt[1]
-                    if type(value) in _STRS and value == "once":
+                    if (name is _ACTIVE_STR or name == "active") and (
+                        value is _ONCE_STR or (type(value) in _STRS and value == "once")
+                    ):
                         p.activate(_ONCE)
                         return _OK
             return setopts(p, options)  # type: ignore[arg-type]

@@ -56,7 +56,9 @@ def _sendfd() -> tuple[Any, Any]:
     return module.send, module.sendv
 
 
-_SEND_FD, _SENDV_FD = _sendfd()
+_SENDFD: Final = _sendfd()
+_SEND_FD: Final = _SENDFD[0]  # Final: compiled, a C static (a module global is a dict lookup)
+_SENDV_FD: Final = _SENDFD[1]
 
 SLICE: Final = 256 * 1024
 """The most the transport holds at a time; the rest waits in the port's queue."""
