@@ -20,6 +20,8 @@ from ._timer import Timer
 from ._terms import Atom, ErlangError, Handle, Pid, Ref
 from .atoms import BADARG, DOWN, EXIT, INFINITY, NOPROC, OK, PROCESS, UNDEFINED
 
+_INFINITY: Final = INFINITY  # compiled, a C static: a default is evaluated at each call
+
 __all__ = [
     "spawn",
     "spawn_link",
@@ -182,7 +184,7 @@ def _hashable(x: Any) -> bool:
     return True
 
 
-def receive(*patterns: Any, timeout: Any = INFINITY) -> Coroutine[Any, Any, Any]:
+def receive(*patterns: Any, timeout: Any = _INFINITY) -> Coroutine[Any, Any, Any]:
     """Erlang's ``receive``: take the first queued message that matches a pattern.
 
     With no pattern it takes the first message. Patterns: `ANY`, tuples (element by

@@ -29,8 +29,12 @@ from .atoms import KILLED, NORMAL
 
 __all__ = ["spawn_plain", "coroutine_of", "finish", "keep_result"]
 
-_CoroutineType = types.CoroutineType
-_GeneratorType = types.GeneratorType
+# Final: compiled, C statics (a module global, or a name imported from another module, is a
+# dict lookup at each use)
+_CoroutineType: Final = types.CoroutineType
+_GeneratorType: Final = types.GeneratorType
+_NORMAL: Final = NORMAL
+_KILLED: Final = KILLED
 _run_in: Final = contextvars.Context.run
 
 
@@ -101,13 +105,13 @@ def finish(proc: Process, exc: BaseException | None) -> None:
         return
     if exc is None:
         if proc.alive:
-            proc.terminate(NORMAL)
+            proc.terminate(_NORMAL)
     elif isinstance(exc, Exit):
         proc.terminate(exc.reason)
     elif isinstance(exc, ErlangError) and exc.kind == "exit":  # Erlang's exit class: the term
         proc.terminate(exc.reason)
     elif isinstance(exc, asyncio.CancelledError):
-        proc.terminate(KILLED)
+        proc.terminate(_KILLED)
     else:  # the process crashed: its exception is the reason
         if proc.alive:
             proc.crash = exc

@@ -60,6 +60,8 @@ _SENDFD: Final = _sendfd()
 _SEND_FD: Final = _SENDFD[0]  # Final: compiled, a C static (a module global is a dict lookup)
 _SENDV_FD: Final = _SENDFD[1]
 
+_OK: Final = OK  # compiled, a C static (an imported name is a dict lookup at each use)
+
 SLICE: Final = 256 * 1024
 """The most the transport holds at a time; the rest waits in the port's queue."""
 
@@ -213,7 +215,7 @@ def _write(io: TransportIO, payload: bytes) -> Any:
     else:
         _enqueue(io, payload if frame is None else b"".join(frame))
     port.stats.sent(size + port.opts.header_size)
-    return OK
+    return _OK
 
 
 def send_closed(io: TransportIO) -> Any:
