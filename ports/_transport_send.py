@@ -34,7 +34,6 @@ from actors.runtime import call_later
 
 from ._delivery import close_connection
 from ._iodata import NotIodata, iodata_to_bytes
-from ._packet import encode_packet
 from ._state import DOWN, MUST_WAIT, REPORTED, SEND_ANSWERED, SEND_BROKEN, SEND_OK, UP, WRITE_SHUT
 from ._timeouts import expire, timeout_seconds
 from .atoms import E_CLOSED, E_EINVAL, E_ENOTCONN, E_TIMEOUT, ECONNRESET, ERROR, OK
@@ -186,9 +185,12 @@ def _not_iodata(io: TransportIO, data: Any) -> Any:
 def _write(io: TransportIO, payload: bytes) -> Any:
     """Hand `payload` (framed) to the kernel, or queue it behind what is queued."""
     port = io.port
-    # only {packet, 1 | 2 | 4} puts a header in front; every other type sends as is
-    frame = encode_packet(port.opts.d["packet"], payload) if port.opts.header_size else None
+    # only {packet, 1 | 2 | 4} puts a header in front (`encode_packet`'s, inline: the
+    # length in that many big-endian bytes, silently truncated as inet_drv does); every
+    # other type sends as is
     size = len(payload)
+    hs = port.opts.header_size
+    frame = None if not hs else [(size & ((1 << (8 * hs)) - 1)).to_bytes(hs, "big"), payload]
     if not io.queued and not io.holding:
         # Nothing queued: write at once ourselves, so that a failure is seen here
         # with its errno (the transport would only report it later).
