@@ -98,9 +98,9 @@ the code (mypyc 2.4), so that edits keep them compilable:
 Left out: the rest of gen_tcp._api and gen_tcp.inet (``gen_tcp._hot`` holds their hot
 calls, send and setopts; gen_tcp._docs writes connect's and listen's __doc__, read-only
 once compiled, and ``docstrings`` writes setopts' options list into the compiled one);
-actors._node (its ``_thread`` attribute
-becomes a C field ``__thread``, a C keyword; and a native Node cannot be weakly referenced,
-which actors._memory and gen_tcp._ranch_server do)."""
+actors._node (its ``_thread`` attribute becomes a C field ``__thread``, a C keyword; and a
+native Node cannot be weakly referenced, which actors._memory and gen_tcp._ranch_server
+do)."""
 
 
 C_MODULES = {"ports._sendfd": "ports/_sendfd.c"}

@@ -45,6 +45,7 @@ __all__ = ["send_now", "send", "send_closed", "pending", "pump", "flush_queue"]
 
 _log = structlog.get_logger("ports")
 
+
 def _sendfd() -> tuple[Any, Any]:
     """``ports._sendfd``'s send and sendv (the compiled build's C sends that keep the
     GIL), or None, None where it is not built (pure Python: ``socket.send``)."""
