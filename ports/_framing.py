@@ -13,6 +13,8 @@ import re
 from types import FunctionType
 from typing import Any, Final
 
+from mypy_extensions import i64, u8
+
 from actors import Atom, Badarg
 
 RAW: Final = 0
@@ -193,10 +195,13 @@ SCAN: Final = 64
 """`find_byte` looks at this many bytes one by one before it calls ``bytes.find``."""
 
 
-def find_byte(d: bytes, byte: int, start: int, end: int) -> int:
+def find_byte(d: bytes, byte: u8, start: i64, end: i64) -> i64:
     """``d.find(byte, start, end)``, the compiled way (see `COMPILED`): the first `SCAN`
-    bytes one by one, the rest with ``bytes.find``. Call it only when `COMPILED`."""
-    n = len(d)
+    bytes one by one, the rest with ``bytes.find``. Call it only when `COMPILED`.
+
+    Native integers (``u8``, ``i64``) make the byte loop a C loop: about 5 instructions a
+    byte, against 30 with Python ints (callgrind)."""
+    n: i64 = len(d)
     if end > n:
         end = n
     stop = start + SCAN
@@ -204,7 +209,7 @@ def find_byte(d: bytes, byte: int, start: int, end: int) -> int:
         stop = end
     k = start
     while k < stop:
-        if d[k] == byte:
+        if u8(d[k]) == byte:
             return k
         k += 1
     if stop >= end:

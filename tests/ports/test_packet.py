@@ -643,3 +643,75 @@ def test_line_ends_on_either_side_of_the_byte_scan(length: int, scan: bool, monk
         decoder.feed(stream)
         got = decoder.take() if take else [p for p in iter(decoder.next, None)]
         assert got == [b"ab\n", line, line]
+
+
+# -- decode_packet's direct path (2, raw, line with no options) ----------------------------
+
+_LONG = bytes(97 + i % 26 for i in range(129))
+DIRECT_DATA = [
+    b"", b"\x00", b"\n", b"\x00\x00", b"\x00\x05", b"\x00\x05hel", b"\x00\x05hello",
+    b"\x00\x05hello\x00\x01x", b"\x00\x01ab", b"\xff\xffabc", b"abc", b"abc\n", b"abc\nde",
+    b"\n\n", b"hello world\n",
+    *(_LONG[:n] + b"\n" + tail for n in (62, 63, 64, 65, 129) for tail in (b"", b"tail")),
+    _LONG,
+]
+
+
+class _Bytes(bytes):
+    """A bytes subclass: not exact bytes, so the general path takes it."""
+
+
+@pytest.mark.parametrize("ptype", [2, 0, "raw", A("raw"), "line", A("line")])
+@pytest.mark.parametrize("options", [[], ()])
+def test_decode_packet_direct_path_answers_as_the_general_path(ptype: Any, options: Any) -> None:
+    """With no options and exact bytes, 2/raw/line answer without the general path; they
+    give term for term what the general path gives it (reached by a neutral option, a
+    bytearray or a bytes subclass), packets and rests as exact bytes and atoms as atoms.
+    (The same inputs go to Erlang in test_packet_erlang.py.)"""
+    for data in DIRECT_DATA:
+        want = decode_packet(ptype, data, [("packet_size", 0)])
+        for got in (
+            decode_packet(ptype, data, options),
+            decode_packet(ptype, bytearray(data), options),
+            decode_packet(ptype, _Bytes(data), options),
+        ):
+            assert got == want, data
+            assert all(type(x) in (Atom, bytes, int) for x in got)
+            assert type(got[0]) is Atom and type(got[-1]) is not bool
+
+
+def test_decode_packet_direct_path_results_recorded_from_erlang() -> None:
+    """The direct path's answers, as erlang:decode_packet/3 gave them (OTP 25)."""
+    assert decode_packet("line", b"hello world\n", []) == ("ok", b"hello world\n", b"")
+    assert decode_packet("line", b"\n", []) == ("ok", b"\n", b"")
+    assert decode_packet("line", b"abc\nde", []) == ("ok", b"abc\n", b"de")
+    assert decode_packet("line", b"abc", []) == ("more", "undefined")
+    assert decode_packet("line", b"", []) == ("more", "undefined")
+    assert decode_packet("raw", b"", []) == ("more", "undefined")
+    assert decode_packet(0, b"x", []) == ("ok", b"x", b"")
+    assert decode_packet(2, b"\x00", []) == ("more", "undefined")
+    assert decode_packet(2, b"\x00\x05hel", []) == ("more", 7)
+    assert decode_packet(2, b"\x00\x05hello", []) == ("ok", b"hello", b"")
+    assert decode_packet(2, b"\x00\x00", []) == ("ok", b"", b"")
+    assert decode_packet(2, b"\x00\x01ab", []) == ("ok", b"a", b"b")
+
+
+@pytest.mark.parametrize("ptype", [True, False, 2.0, 0.0, "RAW", b"raw", "line ", None])
+@pytest.mark.parametrize("options", [[], ()])
+def test_decode_packet_direct_path_keeps_badarg(ptype: Any, options: Any) -> None:
+    """Values near the direct path's types (a bool is not 0 or 1 here, as ``true`` is
+    not in Erlang: badarg; a float, another spelling) raise badarg, as the general path does."""
+    with pytest.raises(Badarg):
+        decode_packet(ptype, b"\x00\x01ab\n", options)
+    with pytest.raises(Badarg):
+        decode_packet(ptype, bytearray(b"\x00\x01ab\n"), options)
+
+
+@pytest.mark.parametrize("ptype", [2, 0, "raw", "line"])
+def test_decode_packet_direct_path_keeps_option_checks(ptype: Any) -> None:
+    """Only an empty list or tuple of options takes the direct path: a non-empty tuple, a
+    string or None is still badarg, and a neutral option list answers as no options."""
+    for options in ((("packet_size", 0),), "", None, 0):
+        with pytest.raises(Badarg):
+            decode_packet(ptype, b"\x00\x01ab\n", options)
+    assert decode_packet(ptype, b"\x00\x01ab\n", [("packet_size", 0)]) == decode_packet(ptype, b"\x00\x01ab\n", [])
