@@ -327,7 +327,7 @@ def split_lines(d: bytes, pos: int, first: int, window: int, limit: int) -> tupl
             lines: list[Any] = region.splitlines(True)
         else:
             lines = _line_splitter(delim).findall(region)
-        if window == NO_LIMIT or max(map(len, lines)) <= window:
+        if window >= len(region) or _longest(lines) <= window:
             return lines, last + 1
     lines = []
     append = lines.append
@@ -347,6 +347,19 @@ def split_lines(d: bytes, pos: int, first: int, window: int, limit: int) -> tupl
             pos = i
             i = find(delim, pos, pos + window)
     return lines, pos
+
+
+def _longest(lines: list[bytes]) -> int:
+    """The length of the longest of ``lines`` (bytes); compiled, a loop in C is cheaper
+    than ``max(map(len, ...))`` (10 instructions a line against 250, callgrind)."""
+    if not COMPILED:
+        return max(map(len, lines))
+    longest = 0
+    for line in lines:
+        n = len(line)
+        if n > longest:
+            longest = n
+    return longest
 
 
 _line_splitters: dict[int, re.Pattern[bytes]] = {}

@@ -715,3 +715,25 @@ def test_decode_packet_direct_path_keeps_option_checks(ptype: Any) -> None:
         with pytest.raises(Badarg):
             decode_packet(ptype, b"\x00\x01ab\n", options)
     assert decode_packet(ptype, b"\x00\x01ab\n", [("packet_size", 0)]) == decode_packet(ptype, b"\x00\x01ab\n", [])
+
+
+@pytest.mark.parametrize("buffer_size", [8, 9, 10, 11, 12, 13, 1460])
+@pytest.mark.parametrize("delim", [10, ord(";")])
+@pytest.mark.parametrize("cr", [b"", b"\r"])
+def test_decoder_take_lines_around_the_buffer_size(buffer_size: int, delim: int, cr: bytes) -> None:
+    """take() splits short lines at C speed and then checks that none is over ``buffer``
+    (the longest line, 10 bytes here or 11 with the CR, fits a buffer of its size and is
+    cut by one byte less); it gives what next() gives one packet at a time, whichever the
+    splitter (splitlines, or a regex with a CR or another delimiter)."""
+    end = bytes([delim])
+    stream = b"ab" + end + cr + b"x" * 9 + end + b"cd" + end + b"tail"
+    expected_whole = [b"ab" + end, cr + b"x" * 9 + end, b"cd" + end]
+    one = PacketDecoder("line", line_delimiter=delim, buffer_size=buffer_size)
+    one.feed(stream)
+    want = drain(one)
+    many = PacketDecoder("line", line_delimiter=delim, buffer_size=buffer_size)
+    many.feed(stream)
+    assert many.take() == want
+    assert many.pending() == one.pending() == 4
+    longest = max(map(len, expected_whole))
+    assert (want == expected_whole) == (buffer_size >= longest)
