@@ -258,7 +258,10 @@ class PacketDecoder:
             # comes parsed from `_http`'s cache.
             state = 1 if code in HEADER_TYPES else self._state
             start = pos + self._scan
-            i = find_byte(d, 10, start, len(d)) if COMPILED else d.find(b"\n", start)
+            if COMPILED:  # (not a conditional expression: its value would be boxed)
+                i = find_byte(d, 10, start, len(d))
+            else:
+                i = d.find(b"\n", start)
             if i >= 0:
                 j = i + 1
                 plen = j - pos

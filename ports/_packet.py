@@ -101,7 +101,10 @@ def decode_packet(type: Any, data: Any, options: Any = ()) -> tuple[Any, ...]:
         elif isinstance(type, str):
             if type == "line":
                 n = len(d)
-                end = (find_byte(d, 10, 0, n) if COMPILED else d.find(b"\n")) + 1
+                if COMPILED:  # (not a conditional expression: its value would be boxed)
+                    end = find_byte(d, 10, 0, n) + 1
+                else:
+                    end = d.find(b"\n") + 1
                 if not end:
                     return (_MORE, _UNDEFINED)
                 if end == n:  # the whole binary is the line (as `d[:n]` is `d`)
