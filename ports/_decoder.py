@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from mypy_extensions import i64
+
 from actors import Badarg
 
 from ._framing import (
@@ -221,12 +223,14 @@ class PacketDecoder:
             return None
         code = self._code
         d = self._buf
-        pos = self._pos
+        pos: i64 = self._pos  # (native ints when compiled: no tagged-int checks)
         # Fast paths for the common types; anything unusual goes the slow way.
         if code == PB2:
             h = pos + 2
             if h <= len(d):
-                stop = h + (d[pos] << 8 | d[pos + 1])
+                high: i64 = d[pos]
+                low: i64 = d[pos + 1]
+                stop = h + (high << 8 | low)
                 if stop <= len(d) and stop - h <= self._body_max:
                     self._pos = stop
                     return d[h:stop]

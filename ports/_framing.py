@@ -212,8 +212,9 @@ def find_byte(d: bytes, byte: u8, start: i64, end: i64) -> i64:
     Eight bytes are read as one native integer (``librt.strings.read_i64_le``, a mypyc
     primitive) and XORed with the byte repeated: the word holds the byte if the result
     has a zero byte, which ``(v - 0x01..01) & ~v & 0x80..80`` tells exactly (the classic
-    "has zero byte" test, Hacker's Delight 6-1). The byte's index within that word, and
-    the last few bytes, are found one byte at a time."""
+    "has zero byte" test, Hacker's Delight 6-1), and its lowest set bit is in the first
+    zero byte. The last few bytes are looked at one by one. (Interpreted, the arithmetic
+    is on Python ints, and the low 64 bits, all that is used, are the same.)"""
     n: i64 = len(d)
     if end > n:
         end = n
@@ -225,8 +226,12 @@ def find_byte(d: bytes, byte: u8, start: i64, end: i64) -> i64:
     pattern = i64(byte) * ones
     while k + 8 <= stop:
         v = read_i64_le(d, k) ^ pattern
-        if (v - ones) & ~v & (ones << 7):
-            break
+        zero = (v - ones) & ~v & (ones << 7)
+        if zero:
+            # The first zero byte of `v` is the lowest with its 0x80 bit set in `zero`:
+            # below it, 0x01 in each byte; multiplied by 0x01..01, the count in the top byte.
+            below = ((zero & -zero) >> 7) - 1
+            return k + ((((below & ones) * ones) >> 56) & 0xFF)
         k += 8
     while k < stop:
         if u8(d[k]) == byte:
