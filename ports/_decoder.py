@@ -227,11 +227,10 @@ class PacketDecoder:
         # Fast paths for the common types; anything unusual goes the slow way.
         if code == PB2:
             h = pos + 2
-            if h <= len(d):
-                high: i64 = d[pos]
-                low: i64 = d[pos + 1]
-                stop = h + (high << 8 | low)
-                if stop <= len(d) and stop - h <= self._body_max:
+            n = len(d)
+            if h <= n:
+                stop = h + (d[pos] << 8 | d[pos + 1])
+                if stop <= n and stop - h <= self._body_max:
                     self._pos = stop
                     return d[h:stop]
         elif code == LINE:
