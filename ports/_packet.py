@@ -95,6 +95,8 @@ def decode_packet(type: Any, data: Any, options: Any = ()) -> tuple[Any, ...]:
                     size = 2 + (d[0] << 8 | d[1])
                     if size > n:
                         return (_MORE, size)
+                    if size == n:  # nothing after the packet: no second slice
+                        return (_OK, d[2:], b"")
                     return (_OK, d[2:size], d[size:])
                 if type == 0:
                     return (_OK, d, b"") if d else (_MORE, _UNDEFINED)
