@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from mypy_extensions import i64
+
 from actors import Badarg
 
 from ._framing import (
@@ -221,13 +223,14 @@ class PacketDecoder:
             return None
         code = self._code
         d = self._buf
-        pos = self._pos
+        pos: i64 = self._pos  # (native ints when compiled: no tagged-int checks)
         # Fast paths for the common types; anything unusual goes the slow way.
         if code == PB2:
             h = pos + 2
-            if h <= len(d):
+            n = len(d)
+            if h <= n:
                 stop = h + (d[pos] << 8 | d[pos + 1])
-                if stop <= len(d) and stop - h <= self._body_max:
+                if stop <= n and stop - h <= self._body_max:
                     self._pos = stop
                     return d[h:stop]
         elif code == LINE:
@@ -258,7 +261,10 @@ class PacketDecoder:
             # comes parsed from `_http`'s cache.
             state = 1 if code in HEADER_TYPES else self._state
             start = pos + self._scan
-            i = find_byte(d, 10, start, len(d)) if COMPILED else d.find(b"\n", start)
+            if COMPILED:  # (not a conditional expression: its value would be boxed)
+                i = find_byte(d, 10, start, len(d))
+            else:
+                i = d.find(b"\n", start)
             if i >= 0:
                 j = i + 1
                 plen = j - pos

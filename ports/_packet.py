@@ -15,6 +15,7 @@ Where a packet ends is decided by `ports._framing`; HTTP lines are parsed by `po
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Final
 
 from actors import Atom, Badarg
@@ -29,7 +30,6 @@ from ._framing import (
     PB1,
     PB2,
     PB4,
-    RAW,
     SSL_TLS,
     PacketError,
     find_byte,
@@ -80,14 +80,41 @@ def decode_packet(type: Any, data: Any, options: Any = ()) -> tuple[Any, ...]:
     binaries); bitstrings do not exist here. Erlang's empty string ``[]`` in HTTP terms is
     ``""`` (or ``b""`` for the ``_bin`` types); the ``[]`` of ``ssl_tls`` stays ``[]``.
     """
+    if builtins.type(data) is bytes and (
+        (isinstance(options, list) and not options) or (isinstance(options, tuple) and not options)
+    ):
+        # The common calls (2, raw, line, no options) without `packet_type`'s dict lookup
+        # or the general path; the type is tested as `_TYPES` keys it (no bool, no float).
+        d: bytes = data
+        if isinstance(type, int):
+            if not isinstance(type, bool):
+                if type == 2:
+                    n = len(d)
+                    if n < 2:
+                        return (_MORE, _UNDEFINED)
+                    size = 2 + (d[0] << 8 | d[1])
+                    if size > n:
+                        return (_MORE, size)
+                    if size == n:  # nothing after the packet: no second slice
+                        return (_OK, d[2:], b"")
+                    return (_OK, d[2:size], d[size:])
+                if type == 0:
+                    return (_OK, d, b"") if d else (_MORE, _UNDEFINED)
+        elif isinstance(type, str):
+            if type == "line":
+                n = len(d)
+                if COMPILED:  # (not a conditional expression: its value would be boxed)
+                    end = find_byte(d, 10, 0, n) + 1
+                else:
+                    end = d.find(b"\n") + 1
+                if not end:
+                    return (_MORE, _UNDEFINED)
+                if end == n:  # the whole binary is the line (as `d[:n]` is `d`)
+                    return (_OK, d, b"")
+                return (_OK, d[:end], d[end:])
+            if type == "raw":
+                return (_OK, d, b"") if d else (_MORE, _UNDEFINED)
     code = packet_type(type)
-    no_options = (isinstance(options, list) or isinstance(options, tuple)) and not options
-    if no_options and isinstance(data, bytes):  # the common calls, without the general path
-        if code == PB2 or code == RAW:
-            return _fixed_no_options(code, data)
-        if code == LINE:
-            end = (find_byte(data, 10, 0, len(data)) if COMPILED else data.find(b"\n")) + 1
-            return (_OK, data[:end], data[end:]) if end else (_MORE, _UNDEFINED)
     if isinstance(data, bytes):
         d = data
     elif isinstance(data, (bytearray, memoryview)):
@@ -139,19 +166,6 @@ def decode_packet(type: Any, data: Any, options: Any = ()) -> tuple[Any, ...]:
 
 
 _HEADER_SIZE: Final = {PB1: 1, PB2: 2, PB4: 4}
-
-
-def _fixed_no_options(code: int, d: bytes) -> tuple[Any, ...]:
-    """`decode_packet` for 2 and raw with no options: the length read inline."""
-    n = len(d)
-    if code == RAW:
-        return (_OK, d, b"") if n else (_MORE, _UNDEFINED)
-    if n < 2:
-        return (_MORE, _UNDEFINED)
-    size = 2 + (d[0] << 8 | d[1])
-    if size > n:
-        return (_MORE, size)
-    return (_OK, d[2:size], d[size:])
 
 
 def encode_packet(packet: Any, data: bytes) -> list[bytes]:

@@ -12,7 +12,9 @@ chunks, as a port receives it, and takes the packets the two ways the port does:
 
 Erlang, in the same run, loops ``erlang:decode_packet/3`` over the same stream as one
 binary (its best case: every packet is a zero-copy sub-binary), switching from
-``http_bin`` to ``httph_bin`` after each request line as the inet driver does.
+``http_bin`` to ``httph_bin`` after each request line as the inet driver does. Erlang
+runs before Python and again after it, and its best time of the two counts (the machine
+may be shared: see `best_of_both`).
 
 Prints packets/s for each and how many times slower than Erlang each Python path is
 (``2.0x``: twice Erlang's time).
@@ -107,14 +109,21 @@ def python_per_call(ptype: Any, data: bytes, n: int = PER_CALL) -> float:
     return best / n * 1e9
 
 
+def erlang_per_call() -> dict[str, float]:
+    payload = (PER_CALL, [(Atom(t) if isinstance(t, str) else t, b) for t, b in PER_CALL_CASES])
+    return {str(t): ns for t, ns in binary_to_term(run_escript(ERLANG_PER_CALL, term_to_binary(payload)))}
+
+
 def per_call() -> None:
     erlang: dict[str, float] = {}
     if erlang_available():
-        payload = (PER_CALL, [(Atom(t) if isinstance(t, str) else t, b) for t, b in PER_CALL_CASES])
-        erlang = {str(t): ns for t, ns in binary_to_term(run_escript(ERLANG_PER_CALL, term_to_binary(payload)))}
+        erlang = erlang_per_call()
+    ours_ns = {str(ptype): python_per_call(ptype, data) for ptype, data in PER_CALL_CASES}
+    if erlang:  # Erlang again after ours, its best kept (see `best_of_both`)
+        erlang = best_of_both(erlang, erlang_per_call())
     print(f"\n{'decode_packet per call':<24}{'erlang ns':>10}{'ours ns':>9}{'slower':>8}")
     for ptype, data in PER_CALL_CASES:
-        ours = python_per_call(ptype, data)
+        ours = ours_ns[str(ptype)]
         theirs = erlang.get(str(ptype))
         ratio = f"{ours / theirs:>7.1f}x" if theirs else f"{'-':>8}"
         print(f"{str(ptype):<24}{theirs or 0:>10.1f}{ours:>9.1f}{ratio}")
@@ -193,11 +202,25 @@ def erlang_run(streams: dict[str, tuple[Any, bytes]]) -> dict[str, tuple[float, 
     return {str(name): (ns / 1e9, count) for name, (ns, count) in result}
 
 
+def best_of_both(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Erlang's best of two runs, one before ours and one after: on a shared machine a
+    ratio of two times taken minutes apart swings with the load (1.5x either way was
+    seen); the best of the two is Erlang's quieter moment, as ours is best-of-REPEAT."""
+    return {name: min(value, second.get(name, value)) for name, value in first.items()}
+
+
 def main() -> None:
     streams = {name: (ptype, make()) for name, ptype, make in WORKLOADS}
     erlang = erlang_run(streams) if erlang_available() else {}
     if not erlang:
         print("escript not on PATH: Erlang figures skipped")
+    ours = {
+        (name, path): python_run(ptype, stream, path)
+        for name, (ptype, stream) in streams.items()
+        for path in ("next", "take")
+    }
+    if erlang:
+        erlang = best_of_both(erlang, erlang_run(streams))
     header = f"{'workload':<15}{'erlang pkts/s':>14}{'next() pkts/s':>15}{'slower':>8}{'take() pkts/s':>15}{'slower':>8}"
     print(header)
     print("-" * len(header))
@@ -205,7 +228,7 @@ def main() -> None:
         e_seconds, e_count = erlang.get(name, (0.0, 0))
         line = f"{name:<15}{e_count / e_seconds if e_seconds else 0:>14,.0f}"
         for path in ("next", "take"):
-            seconds, count = python_run(ptype, stream, path)
+            seconds, count = ours[(name, path)]
             line += f"{count / seconds:>15,.0f}"
             if e_seconds:
                 assert e_count == count, (name, path, e_count, count)

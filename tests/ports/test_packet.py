@@ -307,12 +307,12 @@ def test_decoder_http_keeps_state_like_inet(ptype: str, split: str) -> None:
         assert decoder.next() == ("http_request", A("DELETE"), ("abs_path", b"/x" if binary else "/x"), (1, 1))
 
 
-@pytest.mark.parametrize("value_len", [0, 40, *range(50, 60), 130, 1000])
+@pytest.mark.parametrize("value_len", [0, 40, *range(50, 60), 130, *range(240, 252), 1000])
 @pytest.mark.parametrize("at", [0, 7])
 def test_decoder_http_finds_line_ends_on_either_side_of_its_scan(
     value_len: int, at: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Header lines of every length around the decoder's byte-by-byte scan window (64
+    """Header lines of every length around the decoder's own scan window (`SCAN`, 256
     bytes, then bytes.find) give the packets decode_packet gives, fed whole, with bytes
     before the line, or byte by byte. (Interpreted, the scan is switched on here; compiled,
     it always runs.)"""
@@ -621,10 +621,12 @@ def test_fuzz_decoder_only_packets_none_or_emsgsize(ptype: Any, chunks: list[byt
             return
 
 
-@pytest.mark.parametrize("length", [1, 2, 40, 62, 63, 64, 65, 66, 67, 127, 128, 129, 1000])
+@pytest.mark.parametrize(
+    "length", [1, 2, 7, 8, 9, 16, 17, 40, 62, 63, 64, 65, 66, 67, 127, 128, 129, 255, 256, 257, 258, 1000]
+)
 @pytest.mark.parametrize("scan", [False, True])
 def test_line_ends_on_either_side_of_the_byte_scan(length: int, scan: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lines of every length around the compiled byte-by-byte search (64 bytes, then
+    """Lines of every length around the compiled search (8 bytes at a time, `SCAN` = 256, then
     bytes.find) split where the delimiter is, for decode_packet (with and without options)
     and the port's decoder (one packet at a time and all at once), from the start of the
     data or after other lines, as erlang:decode_packet(line, ...) splits them."""
@@ -643,3 +645,122 @@ def test_line_ends_on_either_side_of_the_byte_scan(length: int, scan: bool, monk
         decoder.feed(stream)
         got = decoder.take() if take else [p for p in iter(decoder.next, None)]
         assert got == [b"ab\n", line, line]
+
+
+# -- decode_packet's direct path (2, raw, line with no options) ----------------------------
+
+_LONG = bytes(97 + i % 26 for i in range(257))
+DIRECT_DATA = [
+    b"", b"\x00", b"\n", b"\x00\x00", b"\x00\x05", b"\x00\x05hel", b"\x00\x05hello",
+    b"\x00\x05hello\x00\x01x", b"\x00\x01ab", b"\xff\xffabc", b"abc", b"abc\n", b"abc\nde",
+    b"\n\n", b"hello world\n",
+    *(_LONG[:n] + b"\n" + tail for n in (6, 7, 8, 62, 63, 64, 65, 129, 255, 256, 257) for tail in (b"", b"tail")),
+    _LONG,
+]
+
+
+class _Bytes(bytes):
+    """A bytes subclass: not exact bytes, so the general path takes it."""
+
+
+@pytest.mark.parametrize("ptype", [2, 0, "raw", A("raw"), "line", A("line")])
+@pytest.mark.parametrize("options", [[], ()])
+def test_decode_packet_direct_path_answers_as_the_general_path(ptype: Any, options: Any) -> None:
+    """With no options and exact bytes, 2/raw/line answer without the general path; they
+    give term for term what the general path gives it (reached by a neutral option, a
+    bytearray or a bytes subclass), packets and rests as exact bytes and atoms as atoms.
+    (The same inputs go to Erlang in test_packet_erlang.py.)"""
+    for data in DIRECT_DATA:
+        want = decode_packet(ptype, data, [("packet_size", 0)])
+        for got in (
+            decode_packet(ptype, data, options),
+            decode_packet(ptype, bytearray(data), options),
+            decode_packet(ptype, _Bytes(data), options),
+        ):
+            assert got == want, data
+            assert all(type(x) in (Atom, bytes, int) for x in got)
+            assert type(got[0]) is Atom and type(got[-1]) is not bool
+
+
+def test_decode_packet_direct_path_results_recorded_from_erlang() -> None:
+    """The direct path's answers, as erlang:decode_packet/3 gave them (OTP 25)."""
+    assert decode_packet("line", b"hello world\n", []) == ("ok", b"hello world\n", b"")
+    assert decode_packet("line", b"\n", []) == ("ok", b"\n", b"")
+    assert decode_packet("line", b"abc\nde", []) == ("ok", b"abc\n", b"de")
+    assert decode_packet("line", b"abc", []) == ("more", "undefined")
+    assert decode_packet("line", b"", []) == ("more", "undefined")
+    assert decode_packet("raw", b"", []) == ("more", "undefined")
+    assert decode_packet(0, b"x", []) == ("ok", b"x", b"")
+    assert decode_packet(2, b"\x00", []) == ("more", "undefined")
+    assert decode_packet(2, b"\x00\x05hel", []) == ("more", 7)
+    assert decode_packet(2, b"\x00\x05hello", []) == ("ok", b"hello", b"")
+    assert decode_packet(2, b"\x00\x00", []) == ("ok", b"", b"")
+    assert decode_packet(2, b"\x00\x01ab", []) == ("ok", b"a", b"b")
+
+
+@pytest.mark.parametrize("ptype", [True, False, 2.0, 0.0, "RAW", b"raw", "line ", None])
+@pytest.mark.parametrize("options", [[], ()])
+def test_decode_packet_direct_path_keeps_badarg(ptype: Any, options: Any) -> None:
+    """Values near the direct path's types (a bool is not 0 or 1 here, as ``true`` is
+    not in Erlang: badarg; a float, another spelling) raise badarg, as the general path does."""
+    with pytest.raises(Badarg):
+        decode_packet(ptype, b"\x00\x01ab\n", options)
+    with pytest.raises(Badarg):
+        decode_packet(ptype, bytearray(b"\x00\x01ab\n"), options)
+
+
+@pytest.mark.parametrize("ptype", [2, 0, "raw", "line"])
+def test_decode_packet_direct_path_keeps_option_checks(ptype: Any) -> None:
+    """Only an empty list or tuple of options takes the direct path: a non-empty tuple, a
+    string or None is still badarg, and a neutral option list answers as no options."""
+    for options in ((("packet_size", 0),), "", None, 0):
+        with pytest.raises(Badarg):
+            decode_packet(ptype, b"\x00\x01ab\n", options)
+    assert decode_packet(ptype, b"\x00\x01ab\n", [("packet_size", 0)]) == decode_packet(ptype, b"\x00\x01ab\n", [])
+
+
+@pytest.mark.parametrize("buffer_size", [8, 9, 10, 11, 12, 13, 1460])
+@pytest.mark.parametrize("delim", [10, ord(";")])
+@pytest.mark.parametrize("cr", [b"", b"\r"])
+def test_decoder_take_lines_around_the_buffer_size(buffer_size: int, delim: int, cr: bytes) -> None:
+    """take() splits short lines at C speed and then checks that none is over ``buffer``
+    (the longest line, 10 bytes here or 11 with the CR, fits a buffer of its size and is
+    cut by one byte less); it gives what next() gives one packet at a time, whichever the
+    splitter (splitlines, or a regex with a CR or another delimiter)."""
+    end = bytes([delim])
+    stream = b"ab" + end + cr + b"x" * 9 + end + b"cd" + end + b"tail"
+    expected_whole = [b"ab" + end, cr + b"x" * 9 + end, b"cd" + end]
+    one = PacketDecoder("line", line_delimiter=delim, buffer_size=buffer_size)
+    one.feed(stream)
+    want = drain(one)
+    many = PacketDecoder("line", line_delimiter=delim, buffer_size=buffer_size)
+    many.feed(stream)
+    assert many.take() == want
+    assert many.pending() == one.pending() == 4
+    longest = max(map(len, expected_whole))
+    assert (want == expected_whole) == (buffer_size >= longest)
+
+
+def test_find_byte_answers_as_bytes_find() -> None:
+    """`find_byte` (compiled: eight bytes at a time with the "has zero byte" test, then
+    byte by byte, then bytes.find past `SCAN`) gives ``bytes.find``'s index for every byte
+    value, including those the word test could confuse (0x00, 0x01, 0x7f, 0x80, 0xff, the
+    byte plus or minus one), at every offset of the words, with windows that end before,
+    inside and after the data, around `SCAN`."""
+    from ports._framing import SCAN, find_byte
+
+    rng = random.Random(11)
+    edge = [0x00, 0x01, 0x7F, 0x80, 0x81, 0xFE, 0xFF]
+    for byte in [*edge, 10, 13, 59, 0x41]:
+        near = [*edge, (byte + 1) & 0xFF, (byte - 1) & 0xFF, byte ^ 0x80, byte ^ 0x01]
+        for size in [0, 1, 7, 8, 9, 15, 16, 17, 31, 64, SCAN - 1, SCAN, SCAN + 1, SCAN + 9, 2 * SCAN + 3]:
+            filler = bytes(rng.choice(near) for _ in range(size))
+            cases = [filler]
+            cases += [filler[:at] + bytes([byte]) + filler[at:] for at in {0, size // 2, max(size - 1, 0), size}]
+            cases.append(bytes(rng.choice([*near, byte]) for _ in range(size)))
+            for d in cases:
+                for start in {0, 1, 7, 8, 9, len(d) // 3, len(d)}:
+                    if start > len(d):
+                        continue
+                    for end in {start, start + 1, start + 8, start + SCAN, start + SCAN + 5, len(d), len(d) + 5}:
+                        assert find_byte(d, byte, start, end) == d.find(byte, start, end), (byte, d, start, end)

@@ -289,3 +289,14 @@ def all_generated() -> dict[str, list[Case]]:
 def test_generated_inputs_match_erlang(family: str) -> None:
     """Every generated input decodes to exactly what erlang:decode_packet/3 returns."""
     check(all_generated()[family])
+
+
+def test_direct_path_inputs_match_erlang() -> None:
+    """decode_packet's direct path (2, 0, raw, line with no options, exact bytes) against
+    Erlang, on the inputs that test_packet.py gives it and the general path alike: empty
+    and short data, cut headers, whole packets with and without data after them, lines
+    around the compiled 64-byte scan, badarg for ``true``/``false``."""
+    from tests.ports.test_packet import DIRECT_DATA
+
+    types: list[Any] = [2, 0, A("raw"), A("line"), True, False]
+    check([(t, data, []) for t in types for data in DIRECT_DATA])

@@ -236,3 +236,26 @@ def test_raw_recv_of_fewer_bytes_after_a_longer_one() -> None:
     decoder.feed(b"c")
     assert decoder.next_raw(3) == b"abc"
 
+
+
+@pytest.mark.parametrize("buffer_size", [0, 100, 256, 300, 1460])
+@pytest.mark.parametrize("limit", [0, 1, 2, 5])
+@pytest.mark.parametrize("delim", [10, 59])
+def test_take_lines_short_and_long_equals_repeated_next(buffer_size: int, limit: int, delim: int) -> None:
+    """Short lines and lines longer than the compiled scan window (256 bytes: after one,
+    the search goes straight to bytes.find until a short line comes back), some over
+    ``buffer``, taken with and without a limit: the same packets as next() until None."""
+    end = bytes([delim])
+    lengths = [3, 300, 5, 600, 10, 257, 256, 255, 2, 1000, 1, 64, 65]
+    stream = b"".join(bytes(97 + (i + n) % 26 for i in range(n - 1)) + end for n in lengths) + b"tail"
+    subject = PacketDecoder("line", line_delimiter=delim, buffer_size=buffer_size)
+    model = PacketDecoder("line", line_delimiter=delim, buffer_size=buffer_size)
+    subject.feed(stream)
+    model.feed(stream)
+    while True:
+        got = subject.take(limit)
+        assert got == next_until_none(model, limit)
+        assert subject.pending() == model.pending()
+        if not got:
+            break
+    assert subject.pending() == 4
