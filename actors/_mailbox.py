@@ -15,12 +15,14 @@ Everything here runs on the node's loop thread.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable, Final
+import types
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Final, Generator
+from typing import cast as _cast
 
 from ._entity import Entity
 from ._memory import BIG_QUEUE, release_soon
 from ._match import TIMEOUT, matches
-from ._sched import suspend
+from ._sched import SUSPEND, suspend
 from ._terms import Atom, ErlangError, Ref
 from ._timer import Timer
 from .atoms import INFINITY
@@ -45,9 +47,18 @@ class _Hole:
 
 
 _HOLE: Final = _Hole()
-# Final: compiled, C statics (names imported from another module are dict lookups)
+# Final: compiled, a C static (a name imported from another module is a dict lookup)
 _INFINITY: Final = INFINITY
-_suspend: Final = suspend
+
+
+def _park() -> Generator[Any, None, None]:
+    """A process's wait for a message, as `actors._sched.suspend` for compiled code:
+    ``types.coroutine`` wraps a compiled generator function in an interpreted one, and
+    compiled code awaits a plain generator anyway (as `actors._gen_call.yield_`)."""
+    yield SUSPEND
+
+
+_COMPILED: Final = type(_park) is not types.FunctionType
 
 
 class Mailbox(Entity):
@@ -222,7 +233,10 @@ class Mailbox(Entity):
                         handle = Timer(self.sched.loop, seconds, _expire, (self, expired))
                 self.recv_wait = True
                 try:
-                    await _suspend()
+                    if _COMPILED:
+                        await _cast(Awaitable[Any], _park())
+                    else:
+                        await suspend()
                 finally:
                     self.recv_wait = False
         finally:

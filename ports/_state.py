@@ -84,10 +84,10 @@ class Opts:
         self.binary = d.get("mode", "list") == "binary"
         self.header = d.get("header", 0)
         self.deliver_port = d.get("deliver", "term") == "port"
-        self.buffer = max(1, d.get("buffer", 1460))
+        self.buffer: int = max(1, d.get("buffer", 1460))
         self.code = packet_type(d.get("packet", 0))
         self.tag = HTTP if self.code in HTTP_CODES else TCP
-        self.read_limit = max(self.buffer, READ_LIMIT_MIN)
+        self.read_limit: int = max(self.buffer, READ_LIMIT_MIN)
         self.exit_on_close = d.get("exit_on_close", True)
         self.show_econnreset = d.get("show_econnreset", False)
         self.send_timeout = d.get("send_timeout", "infinity")
