@@ -3,8 +3,9 @@
  * socket.socket.send releases and takes back the GIL around the system call, as it must
  * for a socket that may block; a port's socket never blocks (the event loop made it
  * non-blocking, and MSG_DONTWAIT says so again), so that costs a mutex round trip and
- * about a thousand instructions per send for nothing. uvloop's own writes keep the GIL
- * the same way. Built with the compiled build (mypyc_build.py); pure Python uses
+ * about a thousand instructions per send for nothing (measured on the 64-byte echo of
+ * bench_echo_targets: server CPU per round trip 10.3 -> 7.8 us). uvloop's own writes keep
+ * the GIL the same way. Built with the compiled build (mypyc_build.py); pure Python uses
  * socket.send. The results and errors are socket.send's and socket.sendmsg's: the
  * number of bytes the kernel took, or OSError with the errno (BlockingIOError for
  * EAGAIN, ConnectionResetError, BrokenPipeError...).
