@@ -279,9 +279,10 @@ def main() -> int:
         e.name: Path(command.get_ext_fullpath(e.name)).relative_to(BUILD_DIR).as_posix()
         for e in extensions
     }
-    modules = [p.removesuffix(".py").replace("/", ".") for p in HOT] + list(C_MODULES)
+    modules = [p.removesuffix(".py").replace("/", ".") for p in HOT]
     write_manifest(
-        status="ok", python=python_tag(), source_hash=before, modules=modules, files=files
+        status="ok", python=python_tag(), source_hash=before, modules=modules,
+        c_modules=list(C_MODULES), files=files,
     )
     print(f"mypyc_build: compiled {len(modules)} modules in {time.monotonic() - started:.1f} s")
     return 0

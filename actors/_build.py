@@ -93,7 +93,8 @@ def compiled_files(
     files = {name: str(build_dir / rel) for name, rel in manifest["files"].items()}
     if not all(os.path.exists(f) for f in files.values()):
         return None, "compiled build is incomplete (run make build)"
-    early = sorted(name for name in manifest["modules"] if name in sys.modules)
+    modules = [*manifest["modules"], *manifest.get("c_modules", [])]
+    early = sorted(name for name in modules if name in sys.modules)
     if early:
         return None, f"{', '.join(early)} imported before the build was chosen"
     return files, ""
@@ -121,7 +122,10 @@ def select() -> str:
             files, why = compiled_files(manifest)
     if files is not None:
         sys.meta_path.insert(0, _CompiledFinder(files))
-        build = f"compiled (mypyc: {', '.join(manifest['modules'])})"
+        c_modules = manifest.get("c_modules", [])
+        build = f"compiled (mypyc: {', '.join(manifest['modules'])}" + (
+            f"; C: {', '.join(c_modules)})" if c_modules else ")"
+        )
         return build
     build = f"pure Python ({why})"
     if choice == "compiled":
