@@ -10,16 +10,14 @@ not there yet does the caller wait in an ordinary selective receive with its tim
 
 from __future__ import annotations
 
-import types
-from typing import Any, Awaitable, Final, Generator
-from typing import cast as _cast
+from typing import Any, Final
 
 from . import global_registry
 from ._api import demonitor, monitor, receive, self, send, whereis
 from ._entity import Exit
-from ._mailbox import NO_MESSAGES
 from ._match import ANY, TIMEOUT
 from ._process import Process, _get_current, current
+from ._sched import COMPILED, yield_
 from ._terms import Atom, Badarg, ErlangError, Pid, Ref
 from ._yield import step
 from .atoms import DOWN, FUNCTION_CLAUSE, INFINITY, NOPROC, NORMAL, OK, PROCESS
@@ -41,24 +39,6 @@ _next: Final = next  # compiled, a C static; `next` would be looked up in builti
 
 def _exit(reason: Any) -> ErlangError:
     return ErlangError(reason, "exit")
-
-
-def yield_(value: Any) -> Awaitable[Any]:
-    """One yield of `value` to the scheduler (None: to the back of the run queue;
-    `SUSPEND`: until woken), as ``actors._yield``'s generators, for compiled code: a
-    compiled generator costs less to make and step there than an interpreted one
-    (compiled code awaits any iterator; it finishes without raising StopIteration)."""
-    return _cast(Awaitable[Any], _once(value))
-
-
-def _once(value: Any) -> Generator[Any, None, None]:
-    yield value
-
-
-COMPILED: Final = type(_once) is not types.FunctionType
-"""Whether this module runs compiled: compiled code awaits `yield_` rather than the
-interpreted generators of `actors._yield` (in pure Python those are the cheaper, and
-only compiled code can await a plain generator)."""
 
 
 def whereis_server(server: Any) -> Any:
@@ -136,16 +116,11 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
     if watchers is None:
         watchers = proc._monitored_by = {}
     watchers[ref] = me.handle
-    q = me.q
-    if q is NO_MESSAGES:  # the reply is looked for in this list: give the caller its own
-        q = me.q = []
+    q = me.own_queue()  # the reply is looked for in this list
     pos = len(q)
     me.mark_ref = ref
     me.mark_pos = pos
-    sq = proc.q
-    if sq is NO_MESSAGES:
-        sq = proc.q = []
-    sq.append((CALL, (me.handle, [ALIAS, ref]), request))
+    proc.own_queue().append((CALL, (me.handle, [ALIAS, ref]), request))
     if proc.recv_wait:
         proc.recv_wait = False
         proc.sched.wake(proc)
@@ -242,10 +217,7 @@ def _reply_to(from_: Any, reply: Any) -> None:
         elif proc is not None and proc.alive:
             mons = proc._monitors  # the alias is active while the caller's monitor is
             if mons and ref in mons:  # `Process.deliver`, inlined
-                q = proc.q
-                if q is NO_MESSAGES:
-                    q = proc.q = []
-                q.append((ref, reply))
+                proc.own_queue().append((ref, reply))
                 if proc.recv_wait:
                     proc.recv_wait = False
                     proc.sched.wake(proc)

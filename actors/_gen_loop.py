@@ -18,14 +18,13 @@ import structlog
 from . import proc_lib
 from ._api import register, whereis
 from ._entity import Exit
-from ._gen_call import ALIAS, CALL, CAST, COMPILED, SYSTEM, _reply_to, yield_
+from ._gen_call import ALIAS, CALL, CAST, SYSTEM, _reply_to
 from ._gen_system import NO_STOP, handle_system
-from ._mailbox import NO_MESSAGES
 from ._match import TIMEOUT
 from ._process import Process, current
 from ._report import report_error, safe_repr
 from ._terms import Atom, ErlangError, Pid
-from ._sched import SUSPEND
+from ._sched import COMPILED, SUSPEND, yield_
 from ._yield import suspend
 from .atoms import ERROR, EXIT, IGNORE, NORMAL, OK, SHUTDOWN, UNDEFINED
 from .atoms import INFINITY as _INFINITY
@@ -224,10 +223,7 @@ async def loop(module: Any, state: Any, parent: Any, timeout: Any) -> None:
                             mons = caller._monitors  # the alias is active while the caller's monitor is
                             ref = tag[1]
                             if mons and ref in mons and caller.alive:
-                                cq = caller.q
-                                if cq is NO_MESSAGES:
-                                    cq = caller.q = []
-                                cq.append((ref, r[1]))
+                                caller.own_queue().append((ref, r[1]))
                                 if caller.recv_wait:
                                     caller.recv_wait = False
                                     caller.sched.wake(caller)

@@ -15,14 +15,12 @@ Everything here runs on the node's loop thread.
 from __future__ import annotations
 
 import asyncio
-import types
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Final, Generator
-from typing import cast as _cast
+from typing import TYPE_CHECKING, Any, Callable, Final
 
 from ._entity import Entity
 from ._memory import BIG_QUEUE, release_soon
 from ._match import TIMEOUT, matches
-from ._sched import SUSPEND, suspend
+from ._sched import COMPILED, SUSPEND, suspend, yield_
 from ._terms import Atom, ErlangError, Ref
 from ._timer import Timer
 from .atoms import INFINITY
@@ -51,16 +49,6 @@ _HOLE: Final = _Hole()
 _INFINITY: Final = INFINITY
 
 
-def _park() -> Generator[Any, None, None]:
-    """A process's wait for a message, as `actors._sched.suspend` for compiled code:
-    ``types.coroutine`` wraps a compiled generator function in an interpreted one, and
-    compiled code awaits a plain generator anyway (as `actors._gen_call.yield_`)."""
-    yield SUSPEND
-
-
-_COMPILED: Final = type(_park) is not types.FunctionType
-
-
 class Mailbox(Entity):
     """The message queue of a process and the receive that reads it."""
 
@@ -84,6 +72,15 @@ class Mailbox(Entity):
             if self.recv_wait:
                 self.recv_wait = False
                 self.sched.wake(self)  # type: ignore[arg-type]  # a mailbox is a process's
+
+    def own_queue(self) -> list[Any]:
+        """The process's own message list, made now if it has had no message yet (see
+        `NO_MESSAGES`): for code that appends to it or keeps it (`deliver` and
+        ``actors.send`` inline this)."""
+        q = self.q
+        if q is NO_MESSAGES:
+            q = self.q = []
+        return q
 
     def queue_len(self) -> int:
         return len(self.q) - self.head - self.holes
@@ -233,8 +230,8 @@ class Mailbox(Entity):
                         handle = Timer(self.sched.loop, seconds, _expire, (self, expired))
                 self.recv_wait = True
                 try:
-                    if _COMPILED:
-                        await _cast(Awaitable[Any], _park())
+                    if COMPILED:
+                        await yield_(SUSPEND)
                     else:
                         await suspend()
                 finally:

@@ -28,12 +28,13 @@ import asyncio
 import collections
 import contextvars
 import types
-from typing import TYPE_CHECKING, Any, Final, Generator, Iterator
+from typing import TYPE_CHECKING, Any, Awaitable, Final, Generator, Iterator
+from typing import cast as _cast
 
 if TYPE_CHECKING:
     from ._process import Process
 
-__all__ = ["Scheduler", "SUSPEND", "suspend", "BUDGET", "uninterruptible"]
+__all__ = ["Scheduler", "SUSPEND", "suspend", "yield_", "COMPILED", "BUDGET", "uninterruptible"]
 
 BUDGET: Final = 4096
 """Steps one loop callback may run before the loop gets a turn for I/O and timers."""
@@ -62,6 +63,25 @@ DONE: Final = _Done()
 _next: Final = next
 _run_in: Final = contextvars.Context.run  # _run_in(context, fn, *args): a direct call
 _CoroutineType: Final = types.CoroutineType
+
+
+def yield_(value: Any) -> Awaitable[Any]:
+    """One yield of `value` to the scheduler (None: to the back of the run queue;
+    `SUSPEND`: until woken), as ``actors._yield``'s generators, for compiled code: a
+    compiled generator costs less to make and step there than an interpreted one
+    (compiled code awaits any iterator; it finishes without raising StopIteration)."""
+    return _cast(Awaitable[Any], _once(value))
+
+
+def _once(value: Any) -> Generator[Any, None, None]:
+    yield value
+
+
+COMPILED: Final = type(_once) is not types.FunctionType
+"""Whether the hot modules run compiled (they are built together): compiled code awaits
+`yield_` rather than `suspend` or the interpreted generators of `actors._yield`, since
+``types.coroutine`` wraps a compiled generator function in an interpreted one (in pure
+Python those are the cheaper, and only compiled code can await a plain generator)."""
 
 
 @types.coroutine

@@ -99,16 +99,15 @@ async def serve(sock: Any, active: Any) -> None:
         ("tcp", sock, actors.ANY), ("tcp_closed", sock), ("tcp_error", sock, actors.ANY),
         ("tcp_passive", sock),
     )
-    receive, send, setopts = actors.receive, gen_tcp.send, inet.setopts
     while True:
-        msg = await receive(*patterns)
+        msg = await actors.receive(*patterns)
         tag = msg[0]
         if tag == "tcp":
-            await send(sock, msg[2])
+            await gen_tcp.send(sock, msg[2])
             if refill == "once":
-                await setopts(sock, [("active", "once")])
+                await inet.setopts(sock, [("active", "once")])
         elif tag == "tcp_passive":
-            await setopts(sock, [("active", refill)])
+            await inet.setopts(sock, [("active", refill)])
         else:
             await gen_tcp.close(sock)
             return
