@@ -14,7 +14,7 @@ from ._node import Node
 from ._entity import Entity, Exit
 from ._info import process_info
 from ._mailbox import NO_MESSAGES
-from ._process import Process, _get_current, current
+from ._process import Process, current
 from ._spawn import spawn_plain
 from ._timer import Timer
 from ._terms import Atom, ErlangError, Handle, Pid, Ref
@@ -130,10 +130,7 @@ def send(dest: Any, msg: Any) -> Any:
     `dest` is a pid, a registered name, or a port handle. A message to a dead pid is
     dropped silently; an unregistered name raises `badarg`, as in Erlang.
     """
-    try:
-        node = _get_current().node
-    except LookupError:
-        node = current().node  # raises not_a_process
+    node = current().node
     if type(dest) is Pid:
         e = dest.proc
         if e is None or e.node is not node:
@@ -167,7 +164,7 @@ def send(dest: Any, msg: Any) -> Any:
             if e is not None:
                 e.deliver(msg)  # type: ignore[attr-defined]
         elif node.dist is not None:
-            node.dist.reg_send(_get_current().handle, name, where, msg)
+            node.dist.reg_send(current().handle, name, where, msg)
         return msg
     e = node.table.get(dest) if _hashable(dest) else None
     if e is not None and hasattr(e, "deliver"):
@@ -195,11 +192,7 @@ def receive(*patterns: Any, timeout: Any = _INFINITY) -> Coroutine[Any, Any, Any
     It is a plain function returning the process's receive coroutine (one coroutine
     fewer per call); ``await actors.receive(...)`` is all a caller sees.
     """
-    try:
-        me = _get_current()
-    except LookupError:
-        me = current()  # raises not_a_process
-    return me.receive(patterns, timeout)
+    return current().receive(patterns, timeout)
 
 
 def _entity(node: Node, handle: Any) -> Entity | None:

@@ -18,6 +18,7 @@ from ._entity import Entity, Exit
 from ._interrupt import NOT_A_PROCESS_HINT
 from ._mailbox import NO_MESSAGES
 from ._report import report_error, safe_repr
+from ._sched import RUNNING
 from ._signals import Signals
 from ._terms import Atom, ErlangError, Pid
 
@@ -35,6 +36,10 @@ _Context: Final = contextvars.Context
 
 def current() -> Process:
     """The process that is running now; raises `ErlangError(not_a_process)` outside one."""
+    if RUNNING is not None:  # the compiled build's C scheduler step knows it
+        proc = RUNNING()
+        if proc is not None:
+            return proc  # type: ignore[no-any-return]
     try:
         return _get_current()
     except LookupError:
@@ -44,6 +49,10 @@ def current() -> Process:
 
 
 def current_or_none() -> Process | None:
+    if RUNNING is not None:
+        proc = RUNNING()
+        if proc is not None:
+            return proc  # type: ignore[no-any-return]
     return _get_current(None)
 
 

@@ -1,8 +1,8 @@
 """The scheduler: drives process coroutines from a run queue, without asyncio Tasks.
 
-A process is a coroutine stepped by `Scheduler.run` with ``next`` (see `Scheduler.start`)
-inside the process's own `contextvars.Context` (so `current()` and user context variables
-are per process, as with tasks). A step ends when the coroutine returns (`DONE`) or
+A process is a coroutine stepped by `Scheduler.run` with ``next`` (in the compiled build
+C's ``step``; see `Scheduler.start`) inside the process's own `contextvars.Context` (so
+`current()` and user context variables are per process, as with tasks). A step ends when the coroutine returns (`DONE`) or
 suspends:
 
 - in `receive` (it yields `SUSPEND`): a message (`Process.deliver`) or the receive's
@@ -27,14 +27,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
+import importlib
 import types
-from typing import TYPE_CHECKING, Any, Awaitable, Final, Generator, Iterator
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Final, Generator, Iterator
 from typing import cast as _cast
 
 if TYPE_CHECKING:
     from ._process import Process
 
-__all__ = ["Scheduler", "SUSPEND", "suspend", "yield_", "COMPILED", "BUDGET", "uninterruptible"]
+__all__ = ["Scheduler", "SUSPEND", "suspend", "yield_", "COMPILED", "BUDGET", "uninterruptible", "Ready"]
 
 BUDGET: Final = 4096
 """Steps one loop callback may run before the loop gets a turn for I/O and timers."""
@@ -63,6 +64,45 @@ DONE: Final = _Done()
 _next: Final = next
 _run_in: Final = contextvars.Context.run  # _run_in(context, fn, *args): a direct call
 _CoroutineType: Final = types.CoroutineType
+
+
+class _Ready:
+    """An awaitable whose answer is already there (pure Python's `Ready`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self.value
+        yield  # a generator: awaiting it returns at once
+
+    def __repr__(self) -> str:
+        return f"<ready {self.value!r}>"
+
+
+def _c_helpers() -> tuple[Any, Any, Any]:
+    """``actors._csched``'s step, running and Ready (C, built with the compiled build),
+    or None, None and the Python `_Ready` where it is not built."""
+    try:
+        module = importlib.import_module("actors._csched")
+    except ImportError:
+        return None, None, _Ready
+    return module.step, module.running, module.Ready
+
+
+_C_HELPERS: Final = _c_helpers()
+_STEP: Final = _C_HELPERS[0]
+"""``step(context, coro, DONE, proc)`` in C: one step of a process (see `Scheduler.start`)."""
+RUNNING: Final[Callable[[], Any] | None] = _C_HELPERS[1]
+"""``running()`` in C: the process this thread is stepping (with `_STEP`) while its
+context is the current one, else None; `actors._process.current` reads it before the
+context variable."""
+Ready: Final[Any] = _C_HELPERS[2]
+"""``Ready(value)``: an awaitable whose answer is already there. A call that has done its
+work when it returns answers with one (awaiting it never suspends) instead of a
+coroutine that would only hand the answer on."""
 
 
 def yield_(value: Any) -> Awaitable[Any]:
@@ -155,12 +195,15 @@ class Scheduler:
         """Make `body` (a coroutine, or the iterator of an awaitable) what `proc` runs,
         and schedule its first step.
 
-        A step is ``next(body, DONE)`` on the coroutine's iterator (``__await__``): a
-        body that returns ends its last step with `DONE`, where ``send`` would raise a
-        ``StopIteration`` that costs as much to catch in compiled code as the rest of a
-        spawn. ``next`` drops the value returned: a body whose value matters stores it
-        (`actors._spawn.keep_result`)."""
-        proc.coro = body.__await__() if type(body) is _CoroutineType else body
+        A step is ``next(body, DONE)`` on the coroutine's iterator (``__await__``), or
+        in the compiled build C's ``step``, which sends to the coroutine itself (one
+        object fewer per process): a body that returns ends its last step with `DONE`,
+        where ``send`` would raise a ``StopIteration`` that costs as much to catch in
+        compiled code as the rest of a spawn. Either drops the value returned: a body
+        whose value matters stores it (`actors._spawn.keep_result`)."""
+        if _STEP is None and type(body) is _CoroutineType:
+            body = body.__await__()  # `next` takes an iterator; C's step sends to either
+        proc.coro = body
         self.wake(proc)
 
     def interrupt(self, proc: Process, exc: BaseException) -> None:
@@ -195,7 +238,10 @@ class Scheduler:
             self.running = proc
             try:
                 if exc is None:
-                    y: Any = _run_in(proc.context, _next, coro, DONE)
+                    if _STEP is not None:
+                        y: Any = _STEP(proc.context, coro, DONE, proc)
+                    else:
+                        y = _run_in(proc.context, _next, coro, DONE)
                 else:
                     proc.pending_exc = None
                     y = _run_in(proc.context, coro.throw, exc)

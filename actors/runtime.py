@@ -21,6 +21,7 @@ from ._memory import BIG_BUFFER
 from ._memory import release_soon as _release_soon
 from ._node import Node
 from ._process import Entity, Process, current, current_or_none
+from ._sched import Ready
 from ._sched import uninterruptible as _uninterruptible
 from ._terms import Atom, Badarg, ErlangError, Handle, Pid, Ref, format_term, node_index
 from ._timer import Timer
@@ -34,6 +35,7 @@ __all__ = [
     "Node",
     "Pid",
     "Process",
+    "Ready",
     "Ref",
     "Timer",
     "add_entity",

@@ -36,6 +36,8 @@ from .atoms import (
 )
 from ._backend import RECV_MAX, Backend, SocketHandle
 from ._delivery import dispatch, flow
+from ._io_transport import TransportIO
+from ._transport_send import send_now as _transport_send_now
 from ._packet import PacketDecoder
 from ._port import Port, PortActor
 from ._state import DOWN, ENDED, OPEN, RAW_CODE, REPORTED, SEND_OK, SHUT, UP, Opts
@@ -199,6 +201,14 @@ class TcpSocket(PortActor):
     def activate(self, value: Any) -> None:
         """``setopts([{active, true | false | once}])``: the mode only, at once."""
         self.active = value
+        if (
+            value is not False
+            and self.reading is True
+            and self.rstate is OPEN
+            and self.waiter is None
+            and not self.decoder.pending()
+        ):
+            return  # nothing buffered to deliver, no end to report, reading as it should
         dispatch(self)  # (delivers what is buffered, reports an end, then `flow`)
 
     def options(self) -> dict[str, Any]:
@@ -298,6 +308,9 @@ def send_here(s: Any, data: Any) -> Any:
     if type(s) is Port:
         p = s.actor
         if type(p) is TcpSocket and p.node is current().node:
+            io = p.io
+            if type(io) is TransportIO:
+                return _transport_send_now(io, data)  # a direct call, compiled
             return p.send_now(data)
     return None
 

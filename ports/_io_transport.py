@@ -57,6 +57,10 @@ class _Protocol(asyncio.Protocol):
         pump(self.io)
 
 
+def _closed() -> bool:
+    return True  # no transport yet
+
+
 class TransportIO:
     """The inet backend's I/O strategy for one `TcpSocket` (see the module docstring)."""
 
@@ -74,6 +78,8 @@ class TransportIO:
         "waiters",
         "lost",
         "starting",
+        "fd",
+        "closing",
     )
     __deletable__ = ("port",)  # for mypyc: on_lost deletes it
 
@@ -90,6 +96,10 @@ class TransportIO:
         self.waiters: collections.deque[asyncio.Future[Any]] = collections.deque()  # behind it
         self.lost: asyncio.Future[None] | None = None
         self.starting = False  # the loop is setting the transport up: leave the socket
+        # the transport's descriptor and its is_closing, for the send path (bound once:
+        # a write checks closing() first, and the descriptor is the transport's until then)
+        self.fd = -1
+        self.closing: Callable[[], bool] = _closed
 
     def bind(self, port: TcpSocket) -> None:
         self.port = port
@@ -118,6 +128,8 @@ class TransportIO:
                     self.sock.close()
         if not port.alive:
             return
+        self.fd = self.sock.fileno()
+        self.closing = self.transport.is_closing
         if port.family != "local":
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
             apply_sockopts(self.sock, [o for o in sockopts if o[:2] == _NODELAY])

@@ -132,7 +132,7 @@ def send_now(io: TransportIO, data: Any) -> Any:
         or io.waiters
         or port.cstate is not UP
         or port.sstate is not SEND_OK
-        or t.is_closing()
+        or io.closing()
     ):
         return MUST_WAIT
     try:
@@ -196,13 +196,13 @@ def _write(io: TransportIO, payload: bytes) -> Any:
         # Nothing queued: write at once ourselves, so that a failure is seen here
         # with its errno (the transport would only report it later).
         try:
-            sock = io.sock
             if _SEND_FD is None:
+                sock = io.sock
                 n = sock.send(payload) if frame is None else sock.sendmsg(frame)
             elif frame is None:
-                n = _SEND_FD(sock.fileno(), payload)
+                n = _SEND_FD(io.fd, payload)
             else:
-                n = _SENDV_FD(sock.fileno(), frame)
+                n = _SENDV_FD(io.fd, frame)
         except (BlockingIOError, InterruptedError):
             n = 0
         except OSError as e:

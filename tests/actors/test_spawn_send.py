@@ -45,6 +45,20 @@ async def test_self_is_the_callers_pid_and_differs_per_process() -> None:
     assert repr(actors.self()).startswith("<0.")
 
 
+async def test_a_plain_function_spawned_runs_as_the_new_process() -> None:
+    """A spawned plain function is called as the new process: ``self()`` inside it is
+    the new pid, not the spawning one (the compiled build's C step remembers the process
+    it runs, and must not answer for code run in another process's context)."""
+    me = actors.self()
+
+    def report(to: Pid) -> None:
+        actors.send(to, ("me", actors.self()))
+
+    pid = actors.spawn(report, me)
+    assert await assert_receive(("me", ANY)) == ("me", pid)
+    assert pid != me
+
+
 async def test_spawn_of_a_non_function_is_badarg() -> None:
     """``spawn(notafun)`` raises badarg."""
     with pytest.raises(ErlangError) as e:

@@ -70,6 +70,23 @@ async def test_active_once_delivers_one_message_then_passive() -> None:
         await refute_receive()
 
 
+async def test_setopts_applies_when_called_and_its_answer_is_awaited() -> None:
+    """As Erlang's ``inet:setopts/2``, the call applies the options: the buffered "two"
+    is delivered before the answer is awaited; awaiting it gives ``ok``; an option it
+    refuses answers ``{error, einval}`` the same way."""
+    async with opened([], [("active", "once")]) as (_l, c, a):
+        await ok(gen_tcp.send(a, "one"))
+        assert await next_msg() == ("tcp", c, "one")
+        await ok(gen_tcp.send(a, "two"))
+        await refute_receive()
+        answer = inet.setopts(c, [("active", "once")])
+        assert await next_msg() == ("tcp", c, "two")
+        assert await answer == "ok"
+        refused = inet.setopts(c, [("packet", "nonsense")])
+        assert await refused == ("error", "einval")
+        await assert_active(c, False)
+
+
 async def test_active_n_gives_n_messages_then_tcp_passive_rest_for_recv() -> None:
     """``{active,N}``: ``{packet,2},{active,3}``, 4 packets: ``[{tcp,'C',"m1"},{tcp,'C',"m2"},
     {tcp,'C',"m3"},{tcp_passive,'C'}]``; getopts ``{active,false}``; ``recv(C,0)`` -> ``{ok,"m4"}``."""

@@ -146,6 +146,25 @@ async def test_any_process_may_send() -> None:
         assert await gen_tcp.recv(a, 12, 2000) == ("ok", "from another")
 
 
+async def test_send_sends_when_called_and_its_answer_is_awaited() -> None:
+    """As Erlang's ``gen_tcp:send/2``, the call does the send: the peer has the data
+    before the answer is awaited, and awaiting it (any number of times) gives ``ok``."""
+    async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, a):
+        answer = gen_tcp.send(c, b"eager")
+        assert await gen_tcp.recv(a, 5, 2000) == ("ok", "eager")
+        assert await answer == "ok"
+        assert await answer == "ok"
+
+
+async def test_a_send_that_fails_answers_its_error_when_awaited() -> None:
+    """A send on a closed socket: ``{error, closed}``, from an awaitable made at the
+    call."""
+    async with scoped_pair([("active", False)], [("active", False)]) as (_l, c, _a):
+        assert await gen_tcp.close(c) == "ok"
+        answer = gen_tcp.send(c, b"late")
+        assert await answer == ("error", "closed")
+
+
 # -- 141-145: closed and reset peers ---------------------------------------------------------
 
 

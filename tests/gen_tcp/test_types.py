@@ -24,7 +24,7 @@ def test_public_functions_have_typed_parameters(fn: Any) -> None:
         node = next(n for n in ast.parse(path.read_text()).body
                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn.__name__)
         assert node.returns is not None
-        returns = ast.unparse(node.returns)  # Ok, or Coroutine[Any, Any, Ok]
+        returns = ast.unparse(node.returns)  # Ok, or Awaitable[Ok]
         assert returns != "Any" and not returns.endswith(", Any]"), returns
         for arg in node.args.args:
             assert arg.annotation is not None and ast.unparse(arg.annotation) != "Any", arg.arg
