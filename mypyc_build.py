@@ -103,10 +103,15 @@ native Node cannot be weakly referenced, which actors._memory and gen_tcp._ranch
 do)."""
 
 
-C_MODULES = {"ports._sendfd": "ports/_sendfd.c", "actors._csched": "actors/_csched.c"}
+C_MODULES = {
+    "ports._sendfd": "ports/_sendfd.c",
+    "ports._memchr": "ports/_memchr.c",
+    "actors._csched": "actors/_csched.c",
+}
 """Modules written in C, built with the compiled build and only there (the pure build has
 no C): each is optional to the code that uses it, which falls back to Python's own call
-when the import fails. ``ports._sendfd``: a send that keeps the GIL; ``actors._csched``: the
+when the import fails. ``ports._sendfd``: a send that keeps the GIL; ``ports._memchr``:
+memchr over bytes, for the codec's line search; ``actors._csched``: the
 scheduler's step of a process, the running process, and the awaitable of an answer that
 is already there (see their comments)."""
 

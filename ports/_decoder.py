@@ -34,6 +34,7 @@ from ._framing import (
     SCAN,
     PacketError,
     find_byte,
+    find_far,
     fixed_length,
     line_length,
     packet_body,
@@ -235,12 +236,14 @@ class PacketDecoder:
                     return d[h:stop]
         elif code == LINE:
             start, end = pos + self._scan, pos + self._window
-            if COMPILED and self._short:
+            if not COMPILED:
+                i = d.find(self._delim, start, end)
+            elif self._short:
                 i = find_byte(d, self._delim, start, end)
             else:
-                i = d.find(self._delim, start, end)
+                i = find_far(d, self._delim, start, end)
             if i >= 0:
-                self._short = i - start < SCAN  # long lines go straight to bytes.find
+                self._short = i - start < SCAN  # long lines go straight to memchr
                 i += 1
                 self._pos = i
                 self._scan = 0

@@ -9,9 +9,10 @@ and `ports._decoder` (the port's incremental decoder) are built on them.
 
 from __future__ import annotations
 
+import importlib
 import re
 from types import FunctionType
-from typing import Any, Final
+from typing import Any, Callable, Final
 
 from mypy_extensions import i64, u8
 
@@ -196,17 +197,30 @@ COMPILED: Final = not isinstance(_probe, FunctionType)
 """This module is compiled: a short search word by word beats a call of ``bytes.find``
 (whose arguments are parsed from a tuple); interpreted, ``bytes.find`` is the fast way."""
 
-SCAN: Final = 256
-"""`find_byte` looks at this many bytes itself before it calls ``bytes.find``: compiled,
-its scan costs about 2.5 instructions a byte, a call of ``bytes.find`` about 1,000 before
-``memchr`` starts (callgrind)."""
+def _c_find() -> Callable[[bytes, int, int, int], int] | None:
+    """``ports._memchr.find`` (C, built with the compiled build), or None."""
+    try:
+        find: Callable[[bytes, int, int, int], int] = importlib.import_module("ports._memchr").find
+    except ImportError:
+        return None
+    return find
+
+
+_FIND: Final = _c_find()
+
+SCAN: Final = 64
+"""`find_byte` looks at this many bytes itself before it calls ``memchr`` (C's
+``ports._memchr.find``, built with the compiled build, the only one that calls
+`find_byte`): compiled, its scan costs about 2.5 instructions a byte, a call of C's find
+about 25 ns, a call of ``bytes.find`` about 100 ns before ``memchr`` starts."""
 
 _ONES: Final = 0x0101010101010101
 
 
 def find_byte(d: bytes, byte: u8, start: i64, end: i64) -> i64:
     """``d.find(byte, start, end)`` for ``0 <= start``, the compiled way (see `COMPILED`):
-    the first `SCAN` bytes eight at a time, the rest with ``bytes.find``. Call it only
+    the first `SCAN` bytes eight at a time, the rest with C's ``memchr`` (or
+    ``bytes.find``). Call it only
     when `COMPILED` (interpreted, it gives the same answers, slowly).
 
     Eight bytes are read as one native integer (``librt.strings.read_i64_le``, a mypyc
@@ -239,7 +253,18 @@ def find_byte(d: bytes, byte: u8, start: i64, end: i64) -> i64:
         k += 1
     if stop >= end:
         return -1
+    if _FIND is not None:
+        return _FIND(d, byte, stop, end)
     return d.find(byte, stop, end)
+
+
+def find_far(d: bytes, byte: u8, start: i64, end: i64) -> i64:
+    """`find_byte` for a byte that is likely far off (the lines seen so far were long):
+    ``memchr`` at once, without the word-by-word scan (``bytes.find`` where C's is not
+    built)."""
+    if _FIND is not None:
+        return _FIND(d, byte, start, end)
+    return d.find(byte, start, end)
 
 
 def line_length(
@@ -381,7 +406,7 @@ def split_lines(d: bytes, pos: int, first: int, window: int, limit: int) -> tupl
 
 
 def _scan_lines(d: bytes, pos: i64, first: i64, window: i64, limit: i64, delim: u8) -> tuple[list[Any], int]:
-    """`split_lines`, compiled: each line end found by `find_byte` (or by ``bytes.find``
+    """`split_lines`, compiled: each line end found by `find_byte` (or by `find_far`
     after a line longer than `SCAN`), each line copied once. Cheaper there than
     ``splitlines`` (which looks at every byte for CR and LF: 8.5 instructions a byte)."""
     lines: list[Any] = []
@@ -399,7 +424,7 @@ def _scan_lines(d: bytes, pos: i64, first: i64, window: i64, limit: i64, delim: 
         if short:  # (not a conditional expression: its value would be boxed)
             i = find_byte(d, delim, pos, end)
         else:
-            i = d.find(delim, pos, end)
+            i = find_far(d, delim, pos, end)
         if i < 0:
             break
         short = i - pos < SCAN

@@ -5,34 +5,18 @@ run uses (``make test`` builds it before both runs)."""
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
-import json
 import socket
 from types import ModuleType
 from typing import Any, Callable, Iterator
 
 import pytest
 
-from actors import _build
-
-
-def _load() -> ModuleType:
-    manifest = json.loads(_build.MANIFEST.read_text())
-    if manifest.get("status") != "ok":
-        pytest.fail(f"no compiled build: {manifest.get('reason')}")  # make test builds it first
-    path = str(_build.BUILD_DIR / manifest["files"]["ports._sendfd"])
-    loader = importlib.machinery.ExtensionFileLoader("ports._sendfd", path)
-    spec = importlib.util.spec_from_file_location("ports._sendfd", path, loader=loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+from tests.c_build import load_c_module
 
 
 @pytest.fixture(scope="module")
 def sendfd() -> ModuleType:
-    return _load()
+    return load_c_module("ports._sendfd")
 
 
 def _outcome(fn: Callable[[], Any]) -> Any:
