@@ -237,7 +237,7 @@ class PacketDecoder:
         elif code == LINE:
             start, end = pos + self._scan, pos + self._window
             if not COMPILED:
-                i = d.find(self._delim, start, end)
+                i: i64 = d.find(self._delim, start, end)
             elif self._short:
                 i = find_byte(d, self._delim, start, end)
             else:
