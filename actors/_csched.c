@@ -10,6 +10,9 @@
  * else None: what actors.current() reads first, a C call where the context variable's
  * lookup is three generic ones (the variable stays the answer everywhere else).
  *
+ * once(value): an awaitable that yields value once to the scheduler, then returns None
+ * (see Once below): the compiled build's actors._sched.yield_.
+ *
  * Ready(value): an awaitable whose answer is already there: awaiting it gives `value`
  * without suspending. A call that has done its work when it returns (gen_tcp.send and
  * inet.setopts on a live socket, as Erlang's calls) answers with one instead of a
@@ -217,6 +220,91 @@ static PyTypeObject Ready_Type = {
     .tp_new = ready_new,
 };
 
+/* Once(value): yields value once, then stops (returns None): the compiled build's
+ * `yield_`, what a compiled receive or gen_server awaits to give the scheduler SUSPEND
+ * (or None, to the back of the run queue). A compiled generator did the same at about
+ * three times the cost to make, step twice and free. It holds one of those two markers
+ * (never anything that could refer back to it), so it is not tracked by the cyclic GC. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *value; /* NULL once yielded */
+} OnceObject;
+
+static PyTypeObject Once_Type;
+
+static void
+once_dealloc(OnceObject *self)
+{
+    Py_XDECREF(self->value);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+once_iternext(PyObject *op)
+{
+    OnceObject *self = (OnceObject *)op;
+    PyObject *value = self->value;
+    self->value = NULL;
+    return value; /* NULL without an exception: stopped, returning None */
+}
+
+static PySendResult
+once_send(PyObject *op, PyObject *arg, PyObject **result)
+{
+    OnceObject *self = (OnceObject *)op;
+    if (self->value != NULL) {
+        *result = self->value;
+        self->value = NULL;
+        return PYGEN_NEXT;
+    }
+    *result = Py_NewRef(Py_None);
+    return PYGEN_RETURN;
+}
+
+static PyObject *
+once_send_method(PyObject *op, PyObject *arg)
+{
+    PyObject *value = once_iternext(op);
+    if (value == NULL)
+        PyErr_SetNone(PyExc_StopIteration);
+    return value;
+}
+
+static PyMethodDef once_methods[] = {
+    {"send", (PyCFunction)once_send_method, METH_O, "send(value): the value once, then stop."},
+    {"throw", (PyCFunction)(void (*)(void))ready_throw, METH_FASTCALL, "throw(exc): raises exc."},
+    {"close", (PyCFunction)ready_close, METH_NOARGS, "close(): nothing to close."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyAsyncMethods once_as_async = {
+    .am_await = ready_await,
+    .am_send = once_send,
+};
+
+static PyTypeObject Once_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "actors._csched.Once",
+    .tp_basicsize = sizeof(OnceObject),
+    .tp_dealloc = (destructor)once_dealloc,
+    .tp_as_async = &once_as_async,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Once(value): yields value once, then stops (the compiled build's yield_).",
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = once_iternext,
+    .tp_methods = once_methods,
+};
+
+static PyObject *
+csched_once(PyObject *module, PyObject *value)
+{
+    OnceObject *self = PyObject_New(OnceObject, &Once_Type);
+    if (self == NULL)
+        return NULL;
+    self->value = Py_NewRef(value);
+    return (PyObject *)self;
+}
+
 static PyObject *
 csched_running(PyObject *module, PyObject *unused)
 {
@@ -229,6 +317,8 @@ static PyMethodDef csched_methods[] = {
     {"step", (PyCFunction)(void (*)(void))csched_step, METH_FASTCALL,
      "step(context, coro, done, proc): send None into coro inside context, as process "
      "proc; what it yielded, or done when it returned."},
+    {"once", (PyCFunction)csched_once, METH_O,
+     "once(value): an awaitable that yields value once, then returns None."},
     {"running", (PyCFunction)csched_running, METH_NOARGS,
      "running(): the process this thread is stepping while its context is the current "
      "one, else None."},
@@ -237,7 +327,7 @@ static PyMethodDef csched_methods[] = {
 
 static struct PyModuleDef csched_module = {
     PyModuleDef_HEAD_INIT, "actors._csched",
-    "The scheduler's C helpers (the compiled build's): step and Ready.", -1,
+    "The scheduler's C helpers (the compiled build's): step, running, once and Ready.", -1,
     csched_methods,
 };
 
@@ -245,7 +335,7 @@ PyMODINIT_FUNC
 PyInit__csched(void)
 {
     PyObject *m;
-    if (PyType_Ready(&Ready_Type) < 0)
+    if (PyType_Ready(&Ready_Type) < 0 || PyType_Ready(&Once_Type) < 0)
         return NULL;
     m = PyModule_Create(&csched_module);
     if (m == NULL)

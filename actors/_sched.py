@@ -81,14 +81,14 @@ class _Ready:
         return f"<ready {self.value!r}>"
 
 
-def _c_helpers() -> tuple[Any, Any, Any]:
-    """``actors._csched``'s step, running and Ready (C, built with the compiled build),
-    or None, None and the Python `_Ready` where it is not built."""
+def _c_helpers() -> tuple[Any, Any, Any, Any]:
+    """``actors._csched``'s step, running, Ready and once (C, built with the compiled
+    build), or None, None, the Python `_Ready` and None where it is not built."""
     try:
         module = importlib.import_module("actors._csched")
     except ImportError:
-        return None, None, _Ready
-    return module.step, module.running, module.Ready
+        return None, None, _Ready, None
+    return module.step, module.running, module.Ready, module.once
 
 
 _C_HELPERS: Final = _c_helpers()
@@ -98,6 +98,8 @@ RUNNING: Final[Callable[[], Any] | None] = _C_HELPERS[1]
 """``running()`` in C: the process this thread is stepping (with `_STEP`) while its
 context is the current one, else None; `actors._process.current` reads it before the
 context variable."""
+_ONCE: Final = _C_HELPERS[3]
+"""``once(value)`` in C: what `yield_` gives compiled code."""
 Ready: Final[Any] = _C_HELPERS[2]
 """``Ready(value)``: an awaitable whose answer is already there. A call that has done its
 work when it returns answers with one (awaiting it never suspends) instead of a
@@ -106,9 +108,12 @@ coroutine that would only hand the answer on."""
 
 def yield_(value: Any) -> Awaitable[Any]:
     """One yield of `value` to the scheduler (None: to the back of the run queue;
-    `SUSPEND`: until woken), as ``actors._yield``'s generators, for compiled code: a
-    compiled generator costs less to make and step there than an interpreted one
-    (compiled code awaits any iterator; it finishes without raising StopIteration)."""
+    `SUSPEND`: until woken), as ``actors._yield``'s generators, for compiled code: C's
+    ``once`` where it is built, else a compiled generator, which costs less to make and
+    step there than an interpreted one (compiled code awaits any iterator; it finishes
+    without raising StopIteration)."""
+    if _ONCE is not None:
+        return _ONCE(value)  # type: ignore[no-any-return]
     return _cast(Awaitable[Any], _once(value))
 
 
