@@ -1,4 +1,4 @@
-/* actors._csched: the scheduler's two C helpers (the compiled build's; pure Python has
+/* actors._csched: the scheduler's C helpers (the compiled build's; pure Python has
  * the same in Python, in actors._sched).
  *
  * step(context, coro, done, proc): one step of process proc - its coroutine sent None

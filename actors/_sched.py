@@ -2,8 +2,8 @@
 
 A process is a coroutine stepped by `Scheduler.run` with ``next`` (in the compiled build
 C's ``step``; see `Scheduler.start`) inside the process's own `contextvars.Context` (so
-`current()` and user context variables are per process, as with tasks). A step ends when the coroutine returns (`DONE`) or
-suspends:
+`current()` and user context variables are per process, as with tasks). A step ends
+when the coroutine returns (`DONE`) or suspends:
 
 - in `receive` (it yields `SUSPEND`): a message (`Process.deliver`) or the receive's
   timer puts it back on the run queue;

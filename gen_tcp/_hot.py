@@ -43,9 +43,10 @@ def send(s: Socket, packet: IoData) -> Awaitable[Ok]:
     """``gen_tcp:send/2``: ``"ok"`` or ``("error", reason)`` (``closed``, ``enotconn``,
     ``timeout`` with ``send_timeout``, ``einval`` for data that is not iodata).
 
-    As Erlang's, the call sends: the data is handed to the socket when ``send`` is
-    called, and awaiting its answer never suspends unless the port is busy (then it
-    waits until the port's queue drains, or ``send_timeout``)."""
+    On a live inet socket the call itself sends, as Erlang's does: the data is handed
+    to the socket when ``send`` is called, and awaiting the answer does not suspend. A
+    busy port (the answer waits until its queue drains, or ``send_timeout``) and the
+    socket backend answer with a coroutine that does the send when awaited."""
     r = _send_here(s, packet)  # the hot path: a live inet socket of this node
     if r is _OK:
         return _READY_OK
