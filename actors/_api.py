@@ -14,7 +14,8 @@ from ._node import Node
 from ._entity import Entity, Exit
 from ._info import process_info
 from ._mailbox import NO_MESSAGES
-from ._process import Process, current
+from ._process import Process, _get_current, current
+from ._sched import RUNNING as _RUNNING
 from ._spawn import spawn_plain
 from ._timer import Timer
 from ._terms import Atom, ErlangError, Handle, Pid, Ref
@@ -130,7 +131,13 @@ def send(dest: Any, msg: Any) -> Any:
     `dest` is a pid, a registered name, or a port handle. A message to a dead pid is
     dropped silently; an unregistered name raises `badarg`, as in Erlang.
     """
-    node = current().node
+    if _RUNNING is not None:  # compiled: the C step knows the process
+        node = current().node
+    else:  # interpreted: the context variable's own get, without a call of current()
+        try:
+            node = _get_current().node
+        except LookupError:
+            node = current().node  # raises not_a_process
     if type(dest) is Pid:
         e = dest.proc
         if e is None or e.node is not node:
@@ -192,7 +199,14 @@ def receive(*patterns: Any, timeout: Any = _INFINITY) -> Coroutine[Any, Any, Any
     It is a plain function returning the process's receive coroutine (one coroutine
     fewer per call); ``await actors.receive(...)`` is all a caller sees.
     """
-    return current().receive(patterns, timeout)
+    if _RUNNING is not None:  # (as in `send`)
+        me = current()
+    else:
+        try:
+            me = _get_current()
+        except LookupError:
+            me = current()  # raises not_a_process
+    return me.receive(patterns, timeout)
 
 
 def _entity(node: Node, handle: Any) -> Entity | None:

@@ -16,8 +16,9 @@ from . import global_registry
 from ._api import demonitor, monitor, receive, self, send, whereis
 from ._entity import Exit
 from ._match import ANY, TIMEOUT
-from ._process import Process, current
+from ._process import Process, _get_current, current
 from ._sched import COMPILED, yield_
+from ._sched import RUNNING as _RUNNING
 from ._terms import Atom, Badarg, ErlangError, Pid, Ref
 from ._yield import step
 from .atoms import DOWN, FUNCTION_CLAUSE, INFINITY, NOPROC, NORMAL, OK, PROCESS
@@ -93,7 +94,13 @@ async def call(server: Any, request: Any, timeout: Any = _DEFAULT) -> Any:
         if pid is None:
             raise _exit((NOPROC, _mfa(server, request, timeout)))
         local = type(pid) is Pid  # else (name, node) of another node
-    me = current()
+    if _RUNNING is not None:  # (as in `actors.send`)
+        me = current()
+    else:
+        try:
+            me = _get_current()
+        except LookupError:
+            me = current()  # raises not_a_process
     if not local:
         return await _call_other(me, pid, server, request, timeout, ms)
     target: Pid = pid

@@ -247,7 +247,56 @@ class Scheduler:
                     proc = batch[i]
                     i += 1
                     budget -= 1
-                    self._step(proc)
+                    # one step of `proc`, and what it yielded decides what comes next
+                    # (inline: a method call per step costs interpreted Python dearly)
+                    proc.queued = False
+                    coro = proc.coro
+                    if coro is None:
+                        continue
+                    exc = proc.pending_exc
+                    self.running = proc
+                    try:
+                        if exc is None:
+                            if _STEP is not None:
+                                y: Any = _STEP(proc.context, coro, DONE, proc)
+                            else:
+                                y = _run_in(proc.context, _next, coro, DONE)
+                        else:
+                            proc.pending_exc = None
+                            y = _run_in(proc.context, coro.throw, exc)
+                    except StopIteration:  # it returned as an exception was thrown in
+                        self.running = None
+                        proc.coro = None
+                        self.finish(proc, None)
+                        continue
+                    except BaseException as e:
+                        self.running = None
+                        proc.coro = None
+                        self.finish(proc, e)
+                        continue
+                    self.running = None
+                    if y is SUSPEND:
+                        if not proc.alive and proc.pending_exc is None:
+                            proc.pending_exc = asyncio.CancelledError()
+                            self.wake(proc)
+                        continue
+                    if y is DONE:
+                        proc.coro = None
+                        self.finish(proc, None)
+                        continue
+                    if y is None:
+                        proc.queued = True
+                        self.runq.append(proc)
+                        continue
+                    if getattr(y, "_asyncio_future_blocking", None) is not None:
+                        y._asyncio_future_blocking = False
+                        proc.awaiting = y
+                        y.add_done_callback(proc.future_done)
+                        if not proc.alive:
+                            self.interrupt(proc, asyncio.CancelledError())
+                        continue
+                    proc.pending_exc = RuntimeError(f"a process awaited {y!r}, which is not awaitable here")
+                    self.wake(proc)
             finally:
                 if i < n:  # out of budget (or a process's end raised): the rest go first
                     rest = batch[i:]
@@ -258,57 +307,6 @@ class Scheduler:
         if self.runq and not self.scheduled:
             self.scheduled = True
             self.loop.call_soon(self.run)
-
-    def _step(self, proc: Process) -> None:
-        """One step of `proc`, and what it yielded decides what comes next."""
-        proc.queued = False
-        coro = proc.coro
-        if coro is None:
-            return
-        exc = proc.pending_exc
-        self.running = proc
-        try:
-            if exc is None:
-                if _STEP is not None:
-                    y: Any = _STEP(proc.context, coro, DONE, proc)
-                else:
-                    y = _run_in(proc.context, _next, coro, DONE)
-            else:
-                proc.pending_exc = None
-                y = _run_in(proc.context, coro.throw, exc)
-        except StopIteration:  # it returned as an exception was thrown in
-            self.running = None
-            proc.coro = None
-            self.finish(proc, None)
-            return
-        except BaseException as e:
-            self.running = None
-            proc.coro = None
-            self.finish(proc, e)
-            return
-        self.running = None
-        if y is SUSPEND:
-            if not proc.alive and proc.pending_exc is None:
-                proc.pending_exc = asyncio.CancelledError()
-                self.wake(proc)
-            return
-        if y is DONE:
-            proc.coro = None
-            self.finish(proc, None)
-            return
-        if y is None:
-            proc.queued = True
-            self.runq.append(proc)
-            return
-        if getattr(y, "_asyncio_future_blocking", None) is not None:
-            y._asyncio_future_blocking = False
-            proc.awaiting = y
-            y.add_done_callback(proc.future_done)
-            if not proc.alive:
-                self.interrupt(proc, asyncio.CancelledError())
-            return
-        proc.pending_exc = RuntimeError(f"a process awaited {y!r}, which is not awaitable here")
-        self.wake(proc)
 
     def close_all(self, procs: list[Process]) -> None:
         """Close the coroutines of `procs` (node shutdown): their ``finally`` blocks run."""
