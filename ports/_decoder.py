@@ -287,6 +287,22 @@ class PacketDecoder:
                     return term
         return _decode(self, code, d, pos)
 
+    def __iter__(self) -> PacketDecoder:
+        return self
+
+    def __next__(self) -> Any:
+        """`next` as an iterator: ``for packet in decoder`` takes every whole packet.
+
+        Ends (StopIteration) where `next` answers None; a later `feed` makes it go on.
+        Compiled, this is the type's C iteration slot: iterated from C (``list(decoder)``,
+        ``deque.extend``), each packet costs a native call, as the port's compiled
+        dispatch calls `next`, and no Python-level call.
+        """
+        packet = self.next()
+        if packet is None:
+            raise StopIteration
+        return packet
+
     # -- output, many packets at once ----------------------------------------------------
 
     def take(self, limit: int = 0, cap: int = 0) -> list[Any]:

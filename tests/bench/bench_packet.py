@@ -6,16 +6,20 @@ empty line) for ``http_bin``. Python feeds the stream to a `PacketDecoder` in 64
 chunks, as a port receives it, and takes the packets the two ways the port does:
 
 - ``next()``: one packet per call until it answers None, as ``recv`` and
-  ``{active, once}`` deliver, the calls made from C (``iter(next, None)`` consumed by a
-  deque) as the port's compiled dispatch makes them, not from an interpreted loop;
+  ``{active, once}`` deliver. The port's compiled dispatch calls ``next`` natively, C to
+  C; here a deque consumes the decoder as an iterator, whose ``__next__`` (that ``next``
+  and a test for None) is, compiled, the type's C iteration slot: a native call per
+  packet too, and no interpreted loop or Python-level call, which would cost more than
+  the decoding itself;
 - ``take()``: every whole packet in one list per chunk, as ``{active, true}`` and
   ``{active, N}`` deliver.
 
 Erlang, in the same run, loops ``erlang:decode_packet/3`` over the same stream as one
 binary (its best case: every packet is a zero-copy sub-binary), switching from
 ``http_bin`` to ``httph_bin`` after each request line as the inet driver does. Erlang
-runs before Python and again after it, and its best time of the two counts (the machine
-may be shared: see `best_of_both`).
+and Python take turns, ROUNDS rounds of each (``BENCH_PACKET_ROUNDS``), and each side's
+best time counts: the machine may be shared, and a ratio of two times taken apart swings
+with its load (see `interleaved`).
 
 Prints packets/s for each and how many times slower than Erlang each Python path is
 (``2.0x``: twice Erlang's time).
@@ -29,11 +33,12 @@ run (target: within 4x Erlang's per-call time). Run with ``python tests/bench/be
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -50,6 +55,7 @@ from tests.erlang_oracle import (  # noqa: E402
 STREAM_SIZE = 4 * 1024 * 1024
 CHUNK = 64 * 1024
 REPEAT = 5
+ROUNDS = int(os.environ.get("BENCH_PACKET_ROUNDS", "3"))
 
 ERLANG = r"""
 -mode(compile).
@@ -105,7 +111,7 @@ def python_per_call(ptype: Any, data: bytes, n: int = PER_CALL) -> float:
     best = float("inf")
     for _ in range(REPEAT):
         t0 = time.perf_counter()
-        for _ in range(n):
+        for _ in itertools.repeat(None, n):  # (as `timeit` loops: no int made per turn)
             decode_packet(ptype, data, [])
         best = min(best, time.perf_counter() - t0)
     return best / n * 1e9
@@ -117,12 +123,10 @@ def erlang_per_call() -> dict[str, float]:
 
 
 def per_call() -> None:
-    erlang: dict[str, float] = {}
-    if erlang_available():
-        erlang = erlang_per_call()
-    ours_ns = {str(ptype): python_per_call(ptype, data) for ptype, data in PER_CALL_CASES}
-    if erlang:  # Erlang again after ours, its best kept (see `best_of_both`)
-        erlang = best_of_both(erlang, erlang_per_call())
+    def ours() -> dict[str, float]:
+        return {str(ptype): python_per_call(ptype, data) for ptype, data in PER_CALL_CASES}
+
+    erlang, ours_ns = interleaved(erlang_per_call if erlang_available() else None, ours)
     print(f"\n{'decode_packet per call':<24}{'erlang ns':>10}{'ours ns':>9}{'slower':>8}")
     for ptype, data in PER_CALL_CASES:
         ours = ours_ns[str(ptype)]
@@ -181,15 +185,13 @@ def python_run(ptype: Any, stream: bytes, path: str) -> tuple[float, int]:
         feed = decoder.feed
         count = 0
         if path == "next":
-            # next() until None, driven from C as the port's compiled dispatch calls it: an
-            # interpreted loop around each call would cost about as much as the call
-            # itself, and the port runs none (the packets are counted apart, untimed)
+            # next() until None, called natively as the port's compiled dispatch calls it
+            # (see the module's docstring; the packets are counted apart, untimed)
             drain = collections.deque(maxlen=0).extend  # consumes in C, keeps nothing
-            next_packet = decoder.next
             t0 = time.perf_counter()
             for chunk in chunks:
                 feed(chunk)
-                drain(iter(next_packet, None))
+                drain(decoder)
             elapsed = time.perf_counter() - t0
             count = _packets_in(ptype, chunks)
         else:
@@ -220,25 +222,44 @@ def erlang_run(streams: dict[str, tuple[Any, bytes]]) -> dict[str, tuple[float, 
     return {str(name): (ns / 1e9, count) for name, (ns, count) in result}
 
 
-def best_of_both(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
-    """Erlang's best of two runs, one before ours and one after: on a shared machine a
-    ratio of two times taken minutes apart swings with the load (1.5x either way was
-    seen); the best of the two is Erlang's quieter moment, as ours is best-of-REPEAT."""
-    return {name: min(value, second.get(name, value)) for name, value in first.items()}
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def interleaved(
+    erlang: Callable[[], dict[str, V]] | None, ours: Callable[[], dict[K, V]], rounds: int = ROUNDS
+) -> tuple[dict[str, V], dict[K, V]]:
+    """Erlang's and our figures (times, or (time, count) pairs), each the best over
+    ``rounds`` turns taken alternately, Erlang first; no Erlang figures without it.
+
+    On a shared machine the load changes from second to second: one turn each, taken
+    apart, gave ratios 1.5x either way of the quiet one. Taking turns gives both sides
+    the same quiet moments, as best-of-REPEAT does within a turn.
+    """
+    best_e: dict[str, V] = {}
+    best_o: dict[K, V] = {}
+    for _ in range(rounds):
+        for best, run in ((best_e, erlang), (best_o, ours)):
+            if run is not None:
+                for key, value in run().items():
+                    best[key] = min(best[key], value) if key in best else value
+    return best_e, best_o
 
 
 def main() -> None:
     streams = {name: (ptype, make()) for name, ptype, make in WORKLOADS}
-    erlang = erlang_run(streams) if erlang_available() else {}
+
+    def ours() -> dict[tuple[str, str], tuple[float, int]]:
+        return {
+            (name, path): python_run(ptype, stream, path)
+            for name, (ptype, stream) in streams.items()
+            for path in ("next", "take")
+        }
+
+    erlang, ours_best = interleaved((lambda: erlang_run(streams)) if erlang_available() else None, ours)
     if not erlang:
         print("escript not on PATH: Erlang figures skipped")
-    ours = {
-        (name, path): python_run(ptype, stream, path)
-        for name, (ptype, stream) in streams.items()
-        for path in ("next", "take")
-    }
-    if erlang:
-        erlang = best_of_both(erlang, erlang_run(streams))
+    print(f"best of {ROUNDS} rounds, Erlang's and ours taken in turns")
     header = f"{'workload':<15}{'erlang pkts/s':>14}{'next() pkts/s':>15}{'slower':>8}{'take() pkts/s':>15}{'slower':>8}"
     print(header)
     print("-" * len(header))
@@ -246,7 +267,7 @@ def main() -> None:
         e_seconds, e_count = erlang.get(name, (0.0, 0))
         line = f"{name:<15}{e_count / e_seconds if e_seconds else 0:>14,.0f}"
         for path in ("next", "take"):
-            seconds, count = ours[(name, path)]
+            seconds, count = ours_best[(name, path)]
             line += f"{count / seconds:>15,.0f}"
             if e_seconds:
                 assert e_count == count, (name, path, e_count, count)

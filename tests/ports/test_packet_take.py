@@ -93,6 +93,38 @@ def test_take_with_trailing_data(ptype: Any, stream: bytes, expected: list[Any])
     assert decoder.pending() == 0
 
 
+@pytest.mark.parametrize(("ptype", "stream", "expected"), two_of_each(), ids=lambda v: str(v)[:10])
+def test_iterating_takes_what_next_gives_and_goes_on_after_feed(
+    ptype: Any, stream: bytes, expected: list[Any]
+) -> None:
+    """``for packet in decoder`` (the C iteration slot when compiled) ends where `next`
+    answers None, keeps the incomplete packet, and goes on once it is fed."""
+    half = len(stream) // 2
+    decoder = PacketDecoder(ptype)
+    assert iter(decoder) is decoder
+    assert list(decoder) == []
+    decoder.feed(stream[:half])
+    first = list(decoder)
+    decoder.feed(stream[half:])
+    second = [packet for packet in decoder]
+    assert first + second == expected
+    assert second  # the half fed last completed at least one packet
+    assert list(decoder) == []
+    assert decoder.pending() == 0
+
+
+def test_iterating_raises_the_framing_error_after_the_good_packets() -> None:
+    decoder = PacketDecoder(2, packet_size=4)
+    decoder.feed(b"\x00\x02ok\x00\x09too long!")
+    it = iter(decoder)
+    assert next(it) == b"ok"
+    with pytest.raises(PacketError):
+        next(it)
+    with pytest.raises(PacketError):  # the bad bytes stay, as with `next`
+        next(it)
+    assert decoder.pending() == 11
+
+
 def test_take_limit_counts_packets_and_keeps_the_rest() -> None:
     for ptype in (1, 2, 4, "line", "asn1"):
         bodies = [bytes([97 + i]) * 3 + (b"\n" if ptype == "line" else b"") for i in range(5)]
