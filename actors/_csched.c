@@ -313,6 +313,14 @@ csched_running(PyObject *module, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+csched_untrack(PyObject *module, PyObject *obj)
+{
+    if (PyObject_IS_GC(obj) && PyObject_GC_IsTracked(obj))
+        PyObject_GC_UnTrack(obj);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef csched_methods[] = {
     {"step", (PyCFunction)(void (*)(void))csched_step, METH_FASTCALL,
      "step(context, coro, done, proc): send None into coro inside context, as process "
@@ -322,6 +330,9 @@ static PyMethodDef csched_methods[] = {
     {"running", (PyCFunction)csched_running, METH_NOARGS,
      "running(): the process this thread is stepping while its context is the current "
      "one, else None."},
+    {"untrack", (PyCFunction)csched_untrack, METH_O,
+     "untrack(obj): the cycle collector stops tracking obj (whose cycles the runtime "
+     "breaks itself)."},
     {NULL, NULL, 0, NULL},
 };
 

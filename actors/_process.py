@@ -90,7 +90,7 @@ class Process(Signals):
         self.alive = True
         # mailbox (actors._mailbox)
         self.sched = node.sched if sched is None else sched
-        self.q: list[Any] = NO_MESSAGES  # its own list with the first message
+        self.q = NO_MESSAGES  # its own list with the first message
         self.head = 0
         self.holes = 0
         self.recv_wait = False

@@ -160,7 +160,8 @@ class Scheduler:
     """The run queue of one node's processes."""
 
     __slots__ = (
-        "loop", "runq", "spare", "scheduled", "running", "finish", "node", "name", "table", "pids", "refs", "timed",
+        "loop", "runq", "batch", "pos", "scheduled", "running", "finish", "node", "name", "table", "pids", "refs",
+        "timed",
     )
 
     def __init__(
@@ -174,8 +175,9 @@ class Scheduler:
         timed: dict[Any, Any],
     ) -> None:
         self.loop = loop
-        self.runq: list[Process] = []  # what runs next, in order (see `run`)
-        self.spare: list[Process] = []  # the other list, empty
+        self.runq: list[Process] = []  # what is queued, in order (see `run`)
+        self.batch: list[Process] = []  # what `run` is running: the queue it took whole
+        self.pos = 0  # where it is in `batch` (`run` goes on from there)
         self.scheduled = False
         self.running: Process | None = None
         # what starting and ending a process needs of its node (actors._spawn), here where
@@ -232,16 +234,23 @@ class Scheduler:
     def run(self) -> None:
         """Run queued steps (at most `BUDGET`), then give the loop a turn.
 
-        The run queue is a list taken whole; what is queued meanwhile goes to a second
-        list, run after it. (A deque's append and popleft are calls by name from compiled
-        code, about 450 instructions a step; a list's are direct.)"""
+        The run queue is a list taken whole (`batch`), run from `pos` on; what is queued
+        meanwhile goes to the other list, run after it. Out of budget, the next turn goes
+        on from `pos`, so a long queue is never copied (the rest of a batch was sliced
+        off, quadratic in a burst of spawns). (A deque's append and popleft are
+        calls by name from compiled code, about 450 instructions a step; a list's are
+        direct.)"""
         self.scheduled = False
         budget = BUDGET
-        while budget and self.runq:
-            batch = self.runq
-            self.runq = self.spare
+        while budget:
+            batch = self.batch
+            if not batch:  # (emptied when run through) take the queue whole
+                if not self.runq:
+                    break
+                self.batch, self.runq = self.runq, batch
+                batch = self.batch
+            i = self.pos
             n = len(batch)
-            i = 0
             try:
                 while i < n and budget:
                     proc = batch[i]
@@ -299,12 +308,11 @@ class Scheduler:
                     self.wake(proc)
             finally:
                 if i < n:  # out of budget (or a process's end raised): the rest go first
-                    rest = batch[i:]
-                    rest.extend(self.runq)
-                    self.runq = rest
-                batch.clear()
-                self.spare = batch
-        if self.runq and not self.scheduled:
+                    self.pos = i
+                else:
+                    batch.clear()
+                    self.pos = 0
+        if (self.runq or self.batch) and not self.scheduled:
             self.scheduled = True
             self.loop.call_soon(self.run)
 
@@ -323,3 +331,6 @@ class Scheduler:
                 except BaseException:  # noqa: BLE001 - shutting down regardless
                     pass
         self.runq.clear()
+        if self.running is None:  # (not from inside `run`, which is going through it)
+            self.batch.clear()
+            self.pos = 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import importlib
 import types
 from typing import Any, Final
 
@@ -36,6 +37,17 @@ _GeneratorType: Final = types.GeneratorType
 _NORMAL: Final = NORMAL
 _KILLED: Final = KILLED
 _run_in: Final = contextvars.Context.run
+_ENDED: Final = contextvars.Context()  # the context of every process whose body ended
+
+
+def _c_untrack() -> Any:
+    try:
+        return importlib.import_module("actors._csched").untrack
+    except ImportError:
+        return None
+
+
+_UNTRACK: Final = _c_untrack()
 
 
 def spawn_plain(sched: Scheduler, fn: Any, args: tuple[Any, ...]) -> Pid:
@@ -44,6 +56,8 @@ def spawn_plain(sched: Scheduler, fn: Any, args: tuple[Any, ...]) -> Pid:
     if not callable(fn):
         raise not_a_function(fn)
     pid = Pid(sched.name, next(sched.pids))
+    if _UNTRACK is not None:
+        _UNTRACK(pid)
     proc = Process(sched.node, pid, fn, len(args), sched)
     sched.table[pid] = proc
     sched.start(proc, coroutine_of(proc, fn, args))
@@ -103,6 +117,10 @@ def finish(proc: Process, exc: BaseException | None) -> None:
         proc.on_done = None
         on_done(proc.result, exc)
         return
+    # Nothing runs in the process's context again: let it go now, and with it the cycle
+    # the context makes (its variable names the process), so that the process is freed
+    # by reference counting when its last holder lets go, not by the cycle collector.
+    proc.context = _ENDED
     if exc is None:
         if proc.alive:
             proc.terminate(_NORMAL)

@@ -183,3 +183,62 @@ async def test_first_messages_go_to_each_process_alone() -> None:
     assert await assert_receive(("got", b, ANY)) == ("got", b, "for b")
     assert NO_MESSAGES == []
     await gen_server.stop(server)
+
+
+async def test_a_burst_longer_than_the_budget_runs_in_spawn_order() -> None:
+    """More processes queued than one scheduler turn runs (`BUDGET`): every one runs,
+    in the order they were spawned, across turns."""
+    from actors._sched import BUDGET
+
+    n = 2 * BUDGET + 123
+    order: list[int] = []
+
+    async def note(i: int, to: Pid) -> None:
+        order.append(i)
+        if i == n - 1:
+            actors.send(to, "last")
+
+    me = actors.self()
+    for i in range(n):
+        actors.spawn(note, i, me)
+    await assert_receive("last")
+    assert order == list(range(n))
+
+
+async def test_an_ended_process_is_freed_without_the_cycle_collector() -> None:
+    """A process that ended, by returning, crashing or being killed, leaves no reference
+    cycle: reference counting frees it, and everything it held, at once. (The pid and
+    its context name the process; its end lets go of both. The compiled build does not
+    track pids in the cycle collector at all, so a cycle left through one would leak.)"""
+    import gc
+
+    from actors._process import Process
+
+    async def body(how: str) -> None:
+        if how == "crash":
+            raise ValueError("boom")
+        if how == "killed":
+            await actors.receive("never")
+
+    def live(pids: list[Pid]) -> list[Process]:
+        return [o for o in gc.get_objects() if type(o) is Process and o.handle in pids]
+
+    gc.collect()
+    gc.disable()
+    try:
+        refs = {}
+        pids = []
+        for how in ("normal", "crash", "killed"):
+            pid, ref = actors.spawn_monitor(body, how)
+            pids.append(pid)
+            refs[ref] = how
+        assert len(live(pids)) == 3
+        actors.exit(pids[2], "kill")
+        reasons = {}
+        for _ in range(3):
+            _, ref, _, _, reason = await assert_receive(("DOWN", ANY, "process", ANY, ANY))
+            reasons[refs[ref]] = reason
+        assert reasons["normal"] == "normal" and reasons["killed"] == "killed"
+        assert live(pids) == []
+    finally:
+        gc.enable()

@@ -1,12 +1,14 @@
 """``python -m tests.bench`` (``make bench``): run every ``bench_*.py`` module's ``main()``.
 
 The modules run one after another in one OS process, in name order, so their figures
-print side by side.
+print side by side, after a line that says which build runs (``ACTORS_BUILD=pure make
+bench`` measures pure Python).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 import time
@@ -26,6 +28,10 @@ def main(argv: list[str]) -> int:
             print(f"unknown benchmark(s): {', '.join(unknown)}; have: {', '.join(names)}")
             return 2
         names = [n for n in names if n in wanted]
+    from actors import _build
+
+    # which build the figures are of: ``ACTORS_BUILD=pure make bench`` gives pure Python's
+    print(f"build: {_build.build.split(' (')[0]} (ACTORS_BUILD={os.environ.get('ACTORS_BUILD', 'auto')})\n")
     for name in names:
         module = importlib.import_module(f"{package.__name__}.{name}")
         print(f"== {name} ==")
