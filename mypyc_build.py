@@ -57,6 +57,9 @@ HOT = [
     "actors/_gen_call.py",
     "actors/_gen_loop.py",
     "actors/_match.py",
+    "actors/_etf.py",
+    "actors/_etf_decode.py",
+    "actors/_etf_order.py",
     "ports/_framing.py",
     "ports/_decoder.py",
     "ports/_packet.py",
@@ -91,7 +94,9 @@ the code (mypyc 2.4), so that edits keep them compilable:
   class attribute (a process's ``links``) is only seen through an Any-typed reference;
 - a ``types.coroutine`` generator awaited by interpreted code lives in an interpreted
   module (``actors._yield``);
-- iterate a bytearray by index (``for b in bytearray`` hit an internal mypyc error);
+- iterate a bytearray by index (``for b in bytearray`` hit an internal mypyc error), and
+  a list of Any forward (``for k in reversed(sorted(...))`` hit another: reverse it in
+  place, as ``actors._etf`` does);
 - compiled recursion has no recursion limit: recursive formatting stays interpreted
   (``actors._format``).
 

@@ -218,7 +218,8 @@ def _encode(term: Any, out: bytearray) -> None:
         elif cls is dict:
             out += b"t" + _pack_I(len(t))
             keys = sorted(t, key=order_key)
-            for k in reversed(keys):
+            keys.reverse()
+            for k in keys:
                 push(t[k])
                 push(k)
         else:
