@@ -56,10 +56,29 @@ def current_or_none() -> Process | None:
     return _get_current(None)
 
 
+class _Rare:
+    """What few processes ever set, kept apart (see `Process`): made on first write."""
+
+    __slots__ = ("crash", "result", "on_exit", "on_done", "dictionary", "deferred")
+
+    def __init__(self) -> None:
+        self.crash: BaseException | None = None
+        self.result: Any = None
+        self.on_exit: list[Callable[[Process], None]] | None = None
+        self.on_done: Callable[[Any, BaseException | None], None] | None = None
+        self.dictionary: dict[Any, Any] | None = None
+        self.deferred: BaseException | None = None
+
+
 class Process(Signals):
     """The runtime state of one process (internal: users hold its `Pid`).
 
-    The process dictionary is created on first use, so an idle process stays small.
+    The process dictionary is created on first use, so an idle process stays small. So
+    are the fields that few processes ever set (a crash, a kept result, exit hooks, a
+    driven body's callback, the dictionary, a deferred kill): they live in one object
+    made on first write, and read None until then. A process is then smaller, and the
+    cycle collector, which visits every field of every live process at each of its full
+    passes (a burst of spawns makes several), visits fewer.
     """
 
     __slots__ = (
@@ -67,18 +86,13 @@ class Process(Signals):
         "queued",
         "awaiting",
         "pending_exc",
-        "on_done",
         "context",
         "name",
         "reason",
-        "crash",
-        "result",
-        "on_exit",
         "_fn",
         "_nargs",
-        "_dictionary",
         "shielded",
-        "deferred",
+        "_rare",
     )
 
     def __init__(self, node: Node, pid: Pid, fn: Any, nargs: int, sched: Scheduler | None = None) -> None:
@@ -107,28 +121,87 @@ class Process(Signals):
         self.queued = False
         self.awaiting: asyncio.Future[Any] | None = None
         self.pending_exc: BaseException | None = None
-        self.on_done: Callable[[Any, BaseException | None], None] | None = None
         context = self.context = _Context()
         context.run(_set_current, self)
         # identity and ending
         self.name: Atom | None = None
         self.reason: Any = None
-        self.crash: BaseException | None = None
-        self.result: Any = None
-        self.on_exit: list[Callable[[Process], None]] | None = None
         self._fn = fn
         self._nargs = nargs
-        self._dictionary: dict[Any, Any] | None = None
         self.shielded = 0  # depth of `uninterruptible` blocks
-        self.deferred: BaseException | None = None  # a kill that waits for them
+        self._rare: _Rare | None = None  # crash, result, on_exit, on_done, dictionary, deferred
+
+    def _more(self) -> _Rare:
+        rare = self._rare
+        if rare is None:
+            rare = self._rare = _Rare()
+        return rare
 
     @property
     def dictionary(self) -> dict[Any, Any]:
         """The process dictionary."""
-        d = self._dictionary
+        rare = self._more()
+        d = rare.dictionary
         if d is None:
-            d = self._dictionary = {}
+            d = rare.dictionary = {}
         return d
+
+    @property
+    def _dictionary(self) -> dict[Any, Any] | None:
+        """The process dictionary if it was ever used, else None."""
+        rare = self._rare
+        return None if rare is None else rare.dictionary
+
+    @property
+    def crash(self) -> BaseException | None:
+        """The exception the process crashed with, else None."""
+        rare = self._rare
+        return None if rare is None else rare.crash
+
+    @crash.setter
+    def crash(self, value: BaseException | None) -> None:
+        self._more().crash = value
+
+    @property
+    def result(self) -> Any:
+        """The value its body returned, where kept (`actors._spawn.keep_result`)."""
+        rare = self._rare
+        return None if rare is None else rare.result
+
+    @result.setter
+    def result(self, value: Any) -> None:
+        self._more().result = value
+
+    @property
+    def on_exit(self) -> list[Callable[[Process], None]] | None:
+        """The exit hooks (`add_exit_hook`), or None."""
+        rare = self._rare
+        return None if rare is None else rare.on_exit
+
+    @on_exit.setter
+    def on_exit(self, value: list[Callable[[Process], None]] | None) -> None:
+        self._more().on_exit = value
+
+    @property
+    def on_done(self) -> Callable[[Any, BaseException | None], None] | None:
+        """What a driven body's end calls instead of ending the process
+        (`actors._node.Node.drive`), or None."""
+        rare = self._rare
+        return None if rare is None else rare.on_done
+
+    @on_done.setter
+    def on_done(self, value: Callable[[Any, BaseException | None], None] | None) -> None:
+        self._more().on_done = value
+
+    @property
+    def deferred(self) -> BaseException | None:
+        """A kill that waits for the end of an `uninterruptible` block, or None."""
+        rare = self._rare
+        return None if rare is None else rare.deferred
+
+    @deferred.setter
+    def deferred(self, value: BaseException | None) -> None:
+        self._more().deferred = value
 
     @property
     def initial_call(self) -> tuple[Atom, Atom, int]:
