@@ -236,10 +236,10 @@ class Scheduler:
 
         The run queue is a list taken whole (`batch`), run from `pos` on; what is queued
         meanwhile goes to the other list, run after it. Out of budget, the next turn goes
-        on from `pos`, so a long queue is never copied (the rest of a batch was sliced
-        off, quadratic in a burst of spawns). (A deque's append and popleft are
-        calls by name from compiled code, about 450 instructions a step; a list's are
-        direct.)"""
+        on from `pos`: a long queue is never copied (slicing off the rest of the batch at
+        each turn was quadratic in a burst of spawns). A deque's append and popleft would
+        be calls by name from compiled code, about 450 instructions a step; a list's are
+        direct."""
         self.scheduled = False
         budget = BUDGET
         while budget:
