@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -22,6 +23,15 @@ def _port_mapper() -> Iterator[int]:
 @pytest.fixture(autouse=True)
 def _no_fd_leak(no_fd_leak: None) -> None:
     """Every test, sync or async, must close every file descriptor it opened."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A shell without job control starts a background command (``make test &``) with
+    # SIGINT ignored, and a program inherits that through exec: the tests that stop a
+    # program with Ctrl-C would see it ignored. Catching SIGINT here (Python's default
+    # handler) makes every program the tests start get the default disposition.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
