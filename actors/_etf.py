@@ -78,9 +78,12 @@ _FALSE: Final = _atom_bytes("false")
 _UNDEFINED: Final = _atom_bytes("undefined")
 
 
+_SMALL_INTS: Final = tuple(b"a" + bytes((i,)) for i in range(256))  # SMALL_INTEGER_EXT
+
+
 def _int(t: int, out: bytearray) -> None:
     if 0 <= t < 256:
-        out += b"a" + bytes((t,))
+        out += _SMALL_INTS[t]
     elif -0x80000000 <= t < 0x80000000:
         out += b"b" + _pack_i(t)
     else:
@@ -170,7 +173,7 @@ def register_handle(kind: str, cls: type) -> None:
 
 def _is_byte_list(t: list[Any]) -> bool:
     for x in t:
-        if x.__class__ is not int or not 0 <= x < 256:
+        if type(x) is not int or not 0 <= x < 256:
             return False
     return True
 
@@ -184,12 +187,13 @@ def _encode(term: Any, out: bytearray) -> None:
     leaves = _LEAVES
     while stack:
         t = pop()
-        cls = t.__class__
+        cls = type(t)  # (compiled: the object's type slot; ``__class__`` is a lookup)
         if cls is int:
-            if 0 <= t < 256:
-                out += b"a" + bytes((t,))
+            v: int = t
+            if 0 <= v < 256:
+                out += _SMALL_INTS[v]
             else:
-                _int(t, out)
+                _int(v, out)
         elif cls is Atom:
             out += _atom_bytes(t)
         elif cls is tuple:

@@ -91,9 +91,9 @@ def _node(d: bytes, pos: int) -> tuple[str, int]:
 
 
 def _map_key(k: Any) -> Any:
-    cls = k.__class__
+    cls = type(k)
     if cls is list:
-        if all(x.__class__ is int and 0 <= x < 0x110000 for x in k):
+        if all(type(x) is int and 0 <= x < 0x110000 for x in k):
             return "".join(map(chr, k))
         raise _Bad
     if cls is dict:
@@ -110,7 +110,7 @@ def _build(kind: int, items: list[Any]) -> Any:
         tail = items.pop()
         if not items:
             return tail  # LIST_EXT of no elements: Erlang reads it as its tail
-        cls = tail.__class__
+        cls = type(tail)
         if cls is list:
             if tail:
                 items.extend(tail)
@@ -128,9 +128,20 @@ def _build(kind: int, items: list[Any]) -> Any:
     return result
 
 
+class _Frame:
+    """A container being decoded: its kind, how many values it still takes, its items."""
+
+    __slots__ = ("kind", "left", "items")
+
+    def __init__(self, kind: int, left: int) -> None:
+        self.kind = kind
+        self.left = left
+        self.items: list[Any] = []
+
+
 def _decode(d: bytes, pos: int) -> Any:
     size = len(d)
-    stack: list[list[Any]] = []  # frames: [kind, remaining, items]
+    stack: list[_Frame] = []  # (typed: compiled, a frame's fields are native)
     while True:
         tag = d[pos]
         pos += 1
@@ -165,7 +176,7 @@ def _decode(d: bytes, pos: int) -> Any:
             if count > size - pos:
                 raise _Bad
             if count:
-                stack.append([kind, count, []])
+                stack.append(_Frame(kind, count))
                 continue
             value = () if kind == _TUPLE else {}
         elif tag == 109:  # BINARY_EXT
@@ -199,12 +210,12 @@ def _decode(d: bytes, pos: int) -> Any:
         # attach the value to its container; finished containers become values in turn
         while stack:
             frame = stack[-1]
-            frame[2].append(value)
-            frame[1] -= 1
-            if frame[1]:
+            frame.items.append(value)
+            frame.left -= 1
+            if frame.left:
                 break
             stack.pop()
-            value = _build(frame[0], frame[2])
+            value = _build(frame.kind, frame.items)
         else:
             return value
 
@@ -290,7 +301,7 @@ def binary_to_term(data: Any) -> Any:
 
     Raises `Badarg` for anything that is not a well-formed external term of the mapping.
     """
-    if data.__class__ is not bytes:
+    if type(data) is not bytes:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise Badarg()
         data = bytes(data)

@@ -52,7 +52,7 @@ def ref_number(words: list[int]) -> int:
 
 def order_key(t: Any) -> Any:
     """A Python value ordered as Erlang orders map keys (exact term order)."""
-    cls = t.__class__
+    cls = type(t)
     if cls is int:
         return (0, 0, t)
     if cls is Atom:
