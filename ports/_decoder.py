@@ -61,9 +61,10 @@ class PacketDecoder:
     is 0; ``binary_http`` whether HTTP strings are ``bytes`` (default: true for the
     ``_bin`` types, as Erlang chooses by type).
 
-    Packets come out one at a time (`next`, `next_raw`) or in a list (`take`); `take` is
-    the same as calling `next` (or ``next_raw(0, cap)`` in raw mode) until it answers
-    None, only faster. A framing error raises `PacketError` (``emsgsize``); the bad data
+    Packets come out one at a time (`next`, `next_raw`, or iterating: ``for packet in
+    decoder`` stops where `next` answers None) or in a list (`take`); `take` is the same
+    as calling `next` (or ``next_raw(0, cap)`` in raw mode) until it answers None, only
+    faster. A framing error raises `PacketError` (``emsgsize``); the bad data
     stays buffered, so asking again raises again. The HTTP state (request line, then
     headers, then ``http_eoh``) is kept between packets as the inet driver keeps it.
 
