@@ -59,12 +59,11 @@ def current_or_none() -> Process | None:
 class _Rare:
     """What few processes ever set, kept apart (see `Process`): made on first write."""
 
-    __slots__ = ("crash", "result", "on_exit", "on_done", "dictionary", "deferred")
+    __slots__ = ("crash", "result", "on_done", "dictionary", "deferred")
 
     def __init__(self) -> None:
         self.crash: BaseException | None = None
         self.result: Any = None
-        self.on_exit: list[Callable[[Process], None]] | None = None
         self.on_done: Callable[[Any, BaseException | None], None] | None = None
         self.dictionary: dict[Any, Any] | None = None
         self.deferred: BaseException | None = None
@@ -74,9 +73,10 @@ class Process(Signals):
     """The runtime state of one process (internal: users hold its `Pid`).
 
     The process dictionary is created on first use, so an idle process stays small. So
-    are the fields that few processes ever set (a crash, a kept result, exit hooks, a
-    driven body's callback, the dictionary, a deferred kill): they live in one object
-    made on first write, and read None until then. A process is then smaller, and the
+    are the fields that few processes ever set (a crash, a kept result, a driven body's
+    callback, the dictionary, a deferred kill): they live in one object made on first
+    write, and read None until then. (Exit hooks are not rare: every port's owner has
+    one.) A process is then smaller, and the
     cycle collector, which visits every field of every live process at each of its full
     passes (a burst of spawns makes several), visits fewer.
     """
@@ -89,6 +89,7 @@ class Process(Signals):
         "context",
         "name",
         "reason",
+        "on_exit",
         "_fn",
         "_nargs",
         "shielded",
@@ -126,10 +127,11 @@ class Process(Signals):
         # identity and ending
         self.name: Atom | None = None
         self.reason: Any = None
+        self.on_exit: list[Callable[[Process], None]] | None = None
         self._fn = fn
         self._nargs = nargs
         self.shielded = 0  # depth of `uninterruptible` blocks
-        self._rare: _Rare | None = None  # crash, result, on_exit, on_done, dictionary, deferred
+        self._rare: _Rare | None = None  # crash, result, on_done, dictionary, deferred
 
     def _more(self) -> _Rare:
         rare = self._rare
@@ -171,16 +173,6 @@ class Process(Signals):
     @result.setter
     def result(self, value: Any) -> None:
         self._more().result = value
-
-    @property
-    def on_exit(self) -> list[Callable[[Process], None]] | None:
-        """The exit hooks (`add_exit_hook`), or None."""
-        rare = self._rare
-        return None if rare is None else rare.on_exit
-
-    @on_exit.setter
-    def on_exit(self, value: list[Callable[[Process], None]] | None) -> None:
-        self._more().on_exit = value
 
     @property
     def on_done(self) -> Callable[[Any, BaseException | None], None] | None:
