@@ -123,10 +123,10 @@ def erlang_per_call() -> dict[str, float]:
 
 
 def per_call() -> None:
-    def ours() -> dict[str, float]:
+    def our_turn() -> dict[str, float]:
         return {str(ptype): python_per_call(ptype, data) for ptype, data in PER_CALL_CASES}
 
-    erlang, ours_ns = interleaved(erlang_per_call if erlang_available() else None, ours)
+    erlang, ours_ns = interleaved(erlang_per_call if erlang_available() else None, our_turn)
     print(f"\n{'decode_packet per call':<24}{'erlang ns':>10}{'ours ns':>9}{'slower':>8}")
     for ptype, data in PER_CALL_CASES:
         ours = ours_ns[str(ptype)]
@@ -249,14 +249,14 @@ def interleaved(
 def main() -> None:
     streams = {name: (ptype, make()) for name, ptype, make in WORKLOADS}
 
-    def ours() -> dict[tuple[str, str], tuple[float, int]]:
+    def our_turn() -> dict[tuple[str, str], tuple[float, int]]:
         return {
             (name, path): python_run(ptype, stream, path)
             for name, (ptype, stream) in streams.items()
             for path in ("next", "take")
         }
 
-    erlang, ours_best = interleaved((lambda: erlang_run(streams)) if erlang_available() else None, ours)
+    erlang, ours_best = interleaved((lambda: erlang_run(streams)) if erlang_available() else None, our_turn)
     if not erlang:
         print("escript not on PATH: Erlang figures skipped")
     print(f"best of {ROUNDS} rounds, Erlang's and ours taken in turns")
