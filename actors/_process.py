@@ -18,7 +18,7 @@ from ._entity import Entity, Exit
 from ._interrupt import NOT_A_PROCESS_HINT
 from ._mailbox import NO_MESSAGES
 from ._report import report_error, safe_repr
-from ._sched import RUNNING
+from ._sched import RUNNING, UNTRACK
 from ._signals import Signals
 from ._terms import Atom, ErlangError, Pid
 
@@ -101,6 +101,11 @@ class Process(Signals):
         # passes the node's scheduler, read here from the node otherwise).
         self.handle = pid
         pid.proc = self  # the pid finds its process without a lookup
+        if UNTRACK is not None:
+            # The cycle collector need not track the pid (compiled: one object fewer in
+            # each of its passes): the one reference by which it can be in a cycle,
+            # ``proc``, is dropped when the process ends (`terminate`).
+            UNTRACK(pid)
         self.node = node
         self.alive = True
         # mailbox (actors._mailbox)

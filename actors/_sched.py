@@ -81,14 +81,15 @@ class _Ready:
         return f"<ready {self.value!r}>"
 
 
-def _c_helpers() -> tuple[Any, Any, Any, Any]:
-    """``actors._csched``'s step, running, Ready and once (C, built with the compiled
-    build), or None, None, the Python `_Ready` and None where it is not built."""
+def _c_helpers() -> tuple[Any, Any, Any, Any, Any]:
+    """``actors._csched``'s step, running, Ready, once and untrack (C, built with the
+    compiled build), or None, None, the Python `_Ready`, None and None where it is not
+    built."""
     try:
         module = importlib.import_module("actors._csched")
     except ImportError:
-        return None, None, _Ready, None
-    return module.step, module.running, module.Ready, module.once
+        return None, None, _Ready, None, None
+    return module.step, module.running, module.Ready, module.once, module.untrack
 
 
 _C_HELPERS: Final = _c_helpers()
@@ -99,6 +100,9 @@ RUNNING: Final[Callable[[], Any] | None] = _C_HELPERS[1]
 context is the current one, else None; `actors._process.current` reads it before the
 context variable."""
 _ONCE: Final = _C_HELPERS[3]
+UNTRACK: Final[Callable[[Any], None] | None] = _C_HELPERS[4]
+"""``untrack(obj)`` in C: the cycle collector stops tracking `obj`
+(`actors._process.Process` uses it for its pid)."""
 """``once(value)`` in C: what `yield_` gives compiled code."""
 Ready: Final[Any] = _C_HELPERS[2]
 """``Ready(value)``: an awaitable whose answer is already there. A call that has done its

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import importlib
 import types
 from typing import Any, Final
 
@@ -40,27 +39,12 @@ _run_in: Final = contextvars.Context.run
 _ENDED: Final = contextvars.Context()  # the context of every process whose body ended
 
 
-def _c_untrack() -> Any:
-    try:
-        return importlib.import_module("actors._csched").untrack
-    except ImportError:
-        return None
-
-
-_UNTRACK: Final = _c_untrack()
-
-
 def spawn_plain(sched: Scheduler, fn: Any, args: tuple[Any, ...]) -> Pid:
     """A process of the node `sched` runs, running ``fn(*args)``, without link or
     monitor: its pid."""
     if not callable(fn):
         raise not_a_function(fn)
     pid = Pid(sched.name, next(sched.pids))
-    if _UNTRACK is not None:
-        # The cycle collector need not track the pid (compiled: one object fewer in each
-        # of its passes): the one reference by which it can be in a cycle, ``proc``, is
-        # dropped when the process ends (`Process.terminate`).
-        _UNTRACK(pid)
     proc = Process(sched.node, pid, fn, len(args), sched)
     sched.table[pid] = proc
     sched.start(proc, coroutine_of(proc, fn, args))
